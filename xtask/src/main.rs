@@ -1,0 +1,62 @@
+//! `cargo xtask`: keeps `openapi.yaml` and the generated-code snapshot in step with upstream.
+//!
+//! - `generate` applies `spec/overlay.yaml` to `spec/upstream.json`, writes `openapi.yaml`, and
+//!   writes `generated/agni.rs`, the formatted code `build.rs` compiles, for review diffs.
+//! - `generate --check` writes nothing and fails, naming the stale file with a diff, when either
+//!   file differs from what `generate` would write. CI runs it.
+//! - `refresh` replaces `spec/upstream.json` with a new upstream document (URL or file), validates
+//!   it, regenerates, and reports the operations that changed and any overlay action that stopped
+//!   matching.
+
+mod overlay;
+mod spec;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::workspace::Workspace;
+
+/// Where docs.ravan.ai publishes the spec its playground loads.
+const DEFAULT_UPSTREAM: &str = "https://docs.ravan.ai/openapi.json";
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Repository automation for the agni SDK")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply spec/overlay.yaml to spec/upstream.json, write openapi.yaml and generated/agni.rs.
+    Generate {
+        /// Write nothing; fail with a diff if openapi.yaml or generated/agni.rs is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Replace spec/upstream.json with a new upstream document, then regenerate.
+    Refresh {
+        /// URL (http/https) or file path of the new upstream openapi.json.
+        #[arg(long, default_value = DEFAULT_UPSTREAM)]
+        from: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let workspace = Workspace::repository();
+    let result = match cli.command {
+        Command::Generate { check: false } => workspace.generate().map(|report| print!("{report}")),
+        Command::Generate { check: true } => workspace.check(),
+        Command::Refresh { from } => workspace.refresh(&from).map(|report| print!("{report}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
