@@ -60,13 +60,17 @@ pub struct ClientState {
 impl ClientState {
     /// Adds the API key to a request bound for the Agni API.
     pub(crate) fn authenticate(&self, request: &mut reqwest::Request) {
-        request.headers_mut().insert(API_KEY_HEADER, self.api_key.clone());
+        request
+            .headers_mut()
+            .insert(API_KEY_HEADER, self.api_key.clone());
     }
 }
 
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientState").field("api_key", &"<redacted>").finish()
+        f.debug_struct("ClientState")
+            .field("api_key", &"<redacted>")
+            .finish()
     }
 }
 
@@ -146,7 +150,10 @@ impl ClientBuilder {
     /// assert!(matches!(missing, Err(agni::BuildError::MissingApiKey)));
     /// ```
     pub fn build(self) -> Result<Client, BuildError> {
-        let api_key = self.api_key.filter(|key| !key.trim().is_empty()).ok_or(BuildError::MissingApiKey)?;
+        let api_key = self
+            .api_key
+            .filter(|key| !key.trim().is_empty())
+            .ok_or(BuildError::MissingApiKey)?;
         let mut api_key = HeaderValue::from_str(&api_key).map_err(|_| BuildError::InvalidApiKey)?;
         // reqwest and http print sensitive header values as "Sensitive" in Debug output.
         api_key.set_sensitive(true);
@@ -156,16 +163,30 @@ impl ClientBuilder {
             self.allow_insecure_http,
         )?;
         let http = reqwest::Client::builder()
-            .default_headers([(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))].into_iter().collect())
+            // A redirect would carry X-Api-Key to wherever it points (reqwest strips only the
+            // standard credential headers), so the API client never follows one.
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(
+                [(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))]
+                    .into_iter()
+                    .collect(),
+            )
             .build()
             .map_err(BuildError::Http)?;
-        Ok(Client::new_with_client(&base_url, http, ClientState { api_key }))
+        Ok(Client::new_with_client(
+            &base_url,
+            http,
+            ClientState { api_key },
+        ))
     }
 }
 
 /// Checks the base URL and returns it without a trailing slash (generated paths start with `/`).
 fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, BuildError> {
-    let invalid = |reason| BuildError::InvalidBaseUrl { url: url.to_owned(), reason };
+    let invalid = |reason| BuildError::InvalidBaseUrl {
+        url: url.to_owned(),
+        reason,
+    };
     let parsed = reqwest::Url::parse(url).map_err(|_| invalid("not a URL"))?;
     let Some(host) = parsed.host() else {
         return Err(invalid("no host"));
@@ -181,7 +202,11 @@ fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Bui
     match parsed.scheme() {
         "https" => {}
         "http" if loopback || allow_insecure_http => {}
-        "http" => return Err(BuildError::InsecureBaseUrl { url: url.to_owned() }),
+        "http" => {
+            return Err(BuildError::InsecureBaseUrl {
+                url: url.to_owned(),
+            });
+        }
         _ => return Err(invalid("the scheme must be https (or http to loopback)")),
     }
     Ok(url.trim_end_matches('/').to_owned())
@@ -234,22 +259,48 @@ mod tests {
 
     #[test]
     fn base_url_rules() {
-        assert_eq!(validate_base_url("https://api.ravan.ai/", false).ok().as_deref(), Some("https://api.ravan.ai"));
+        assert_eq!(
+            validate_base_url("https://api.ravan.ai/", false)
+                .ok()
+                .as_deref(),
+            Some("https://api.ravan.ai")
+        );
         assert!(validate_base_url("http://127.0.0.1:9", false).is_ok());
         assert!(validate_base_url("http://[::1]:9", false).is_ok());
         assert!(validate_base_url("http://localhost:9", false).is_ok());
-        assert!(matches!(validate_base_url("http://api.ravan.ai", false), Err(BuildError::InsecureBaseUrl { .. })));
+        assert!(matches!(
+            validate_base_url("http://api.ravan.ai", false),
+            Err(BuildError::InsecureBaseUrl { .. })
+        ));
         assert!(validate_base_url("http://api.ravan.ai", true).is_ok());
-        assert!(matches!(validate_base_url("ftp://x", true), Err(BuildError::InvalidBaseUrl { .. })));
-        assert!(matches!(validate_base_url("not a url", false), Err(BuildError::InvalidBaseUrl { .. })));
-        assert!(matches!(validate_base_url("https://x/?q=1", false), Err(BuildError::InvalidBaseUrl { .. })));
+        assert!(matches!(
+            validate_base_url("ftp://x", true),
+            Err(BuildError::InvalidBaseUrl { .. })
+        ));
+        assert!(matches!(
+            validate_base_url("not a url", false),
+            Err(BuildError::InvalidBaseUrl { .. })
+        ));
+        assert!(matches!(
+            validate_base_url("https://x/?q=1", false),
+            Err(BuildError::InvalidBaseUrl { .. })
+        ));
     }
 
     #[test]
     fn api_key_is_validated_and_never_printed() {
-        assert!(matches!(Client::builder().api_key("  ").build(), Err(BuildError::MissingApiKey)));
-        assert!(matches!(Client::builder().api_key("bad\nkey").build(), Err(BuildError::InvalidApiKey)));
-        let client = Client::builder().api_key("sk_secret_123").build().expect("valid");
+        assert!(matches!(
+            Client::builder().api_key("  ").build(),
+            Err(BuildError::MissingApiKey)
+        ));
+        assert!(matches!(
+            Client::builder().api_key("bad\nkey").build(),
+            Err(BuildError::InvalidApiKey)
+        ));
+        let client = Client::builder()
+            .api_key("sk_secret_123")
+            .build()
+            .expect("valid");
         assert!(!format!("{client:?}").contains("sk_secret_123"));
         assert!(!format!("{client:#?}").contains("sk_secret_123"));
     }

@@ -36,10 +36,15 @@ mod generated {
 }
 
 pub use client::{BuildError, ClientBuilder, ClientState};
-pub use generated::{builder, types, ByteStream, Client, Error, ResponseValue};
+pub use generated::{ByteStream, Client, Error, ResponseValue, builder, types};
 
 /// Everything needed to call operations: the [`Client`] and one extension trait per API tag
 /// (`ClientAgentServiceExt`, `ClientPhoneServiceExt`, ...).
 pub mod prelude {
     pub use crate::generated::prelude::*;
 }
+
+/// Compiles the README's examples as doctests, so the front page cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

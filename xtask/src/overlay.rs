@@ -89,7 +89,11 @@ pub struct Unmatched {
 
 impl std::fmt::Display for Unmatched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "action {} `{}` matches nothing ({})", self.index, self.target, self.description)
+        write!(
+            f,
+            "action {} `{}` matches nothing ({})",
+            self.index, self.target, self.description
+        )
     }
 }
 
@@ -135,10 +139,13 @@ impl Overlay {
                         let node = document
                             .pointer_mut(pointer)
                             .ok_or_else(|| fail(format!("{pointer} vanished while applying")))?;
-                        merge(node, update).map_err(|problem| fail(format!("{pointer}: {problem}")))?;
+                        merge(node, update)
+                            .map_err(|problem| fail(format!("{pointer}: {problem}")))?;
                     }
                 }
-                (None, false) => return Err(fail("has neither `update` nor `remove: true`".into())),
+                (None, false) => {
+                    return Err(fail("has neither `update` nor `remove: true`".into()));
+                }
             }
         }
         Ok(unmatched)
@@ -149,7 +156,10 @@ impl Overlay {
 fn remove_all(document: &mut Value, mut pointers: Vec<String>) -> Result<(), String> {
     // Longer pointers first (children before their parents), then array indices descending.
     pointers.sort_by(|a, b| {
-        b.matches('/').count().cmp(&a.matches('/').count()).then_with(|| index_key(b).cmp(&index_key(a)))
+        b.matches('/')
+            .count()
+            .cmp(&a.matches('/').count())
+            .then_with(|| index_key(b).cmp(&index_key(a)))
     });
     for pointer in pointers {
         let Some((parent, last)) = pointer.rsplit_once('/') else {
@@ -161,7 +171,9 @@ fn remove_all(document: &mut Value, mut pointers: Vec<String>) -> Result<(), Str
                 map.remove(&key);
             }
             Some(Value::Array(items)) => {
-                let i: usize = key.parse().map_err(|_| format!("bad array index in {pointer}"))?;
+                let i: usize = key
+                    .parse()
+                    .map_err(|_| format!("bad array index in {pointer}"))?;
                 if i < items.len() {
                     items.remove(i);
                 }
@@ -189,7 +201,9 @@ fn merge(target: &mut Value, update: &Value) -> Result<(), String> {
             };
             for (key, value) in fields {
                 match map.get_mut(key) {
-                    Some(existing @ Value::Object(_)) if value.is_object() => merge(existing, value)?,
+                    Some(existing @ Value::Object(_)) if value.is_object() => {
+                        merge(existing, value)?
+                    }
                     _ => {
                         map.insert(key.clone(), value.clone());
                     }
@@ -241,7 +255,10 @@ mod tests {
         overlay("  - target: $.tags\n    update: [{name: B}, {name: C}]\n  - target: $.tags\n    update: {name: D}\n")
             .apply(&mut doc)
             .expect("applies");
-        assert_eq!(doc, json!({"tags": [{"name": "A"}, {"name": "B"}, {"name": "C"}, {"name": "D"}]}));
+        assert_eq!(
+            doc,
+            json!({"tags": [{"name": "A"}, {"name": "B"}, {"name": "C"}, {"name": "D"}]})
+        );
     }
 
     #[test]
@@ -284,12 +301,17 @@ mod tests {
     fn a_target_that_matches_nothing_is_reported_and_changes_nothing() {
         let mut doc = json!({"a": 1});
         let before = doc.clone();
-        let unmatched = overlay("  - target: $.missing\n    description: why\n    update: {x: 1}\n")
-            .apply(&mut doc)
-            .expect("applies");
+        let unmatched =
+            overlay("  - target: $.missing\n    description: why\n    update: {x: 1}\n")
+                .apply(&mut doc)
+                .expect("applies");
         assert_eq!(
             unmatched,
-            vec![Unmatched { index: 0, target: "$.missing".into(), description: "why".into() }]
+            vec![Unmatched {
+                index: 0,
+                target: "$.missing".into(),
+                description: "why".into()
+            }]
         );
         assert_eq!(doc, before);
     }

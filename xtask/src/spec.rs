@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Why a candidate upstream document was refused.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +50,10 @@ pub struct Operation {
 /// Parses and validates an upstream document, returning its operations by operationId.
 pub fn validate(bytes: &[u8]) -> Result<BTreeMap<String, Operation>, SpecError> {
     let document: Value = serde_json::from_slice(bytes)?;
-    let version = document.get("openapi").and_then(Value::as_str).ok_or(SpecError::NoVersion)?;
+    let version = document
+        .get("openapi")
+        .and_then(Value::as_str)
+        .ok_or(SpecError::NoVersion)?;
     if !version.starts_with("3.0.") {
         return Err(SpecError::UnsupportedVersion(version.to_owned()));
     }
@@ -59,15 +64,23 @@ pub fn validate(bytes: &[u8]) -> Result<BTreeMap<String, Operation>, SpecError> 
 pub fn operations(document: &Value) -> Result<BTreeMap<String, Operation>, SpecError> {
     let mut by_id = BTreeMap::new();
     let empty = serde_json::Map::new();
-    let paths = document.get("paths").and_then(Value::as_object).unwrap_or(&empty);
+    let paths = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     for (path, item) in paths {
         for method in METHODS {
-            let Some(definition) = item.get(method) else { continue };
+            let Some(definition) = item.get(method) else {
+                continue;
+            };
             let route = format!("{} {path}", method.to_uppercase());
             let Some(id) = definition.get("operationId").and_then(Value::as_str) else {
                 return Err(SpecError::MissingOperationId(route));
             };
-            let operation = Operation { route, definition: definition.clone() };
+            let operation = Operation {
+                route,
+                definition: definition.clone(),
+            };
             if let Some(first) = by_id.insert(id.to_owned(), operation) {
                 return Err(SpecError::DuplicateOperationId {
                     id: id.to_owned(),
@@ -99,9 +112,9 @@ impl OperationChanges {
         for (id, op) in new {
             match old.get(id) {
                 None => changes.added.push(describe(id, op)),
-                Some(previous) if previous.route != op.route => {
-                    changes.changed.push(format!("{id}: {} -> {}", previous.route, op.route))
-                }
+                Some(previous) if previous.route != op.route => changes
+                    .changed
+                    .push(format!("{id}: {} -> {}", previous.route, op.route)),
                 Some(previous) if previous.definition != op.definition => {
                     changes.changed.push(describe(id, op))
                 }
@@ -109,8 +122,11 @@ impl OperationChanges {
             }
         }
         let new_ids: HashMap<&String, ()> = new.keys().map(|id| (id, ())).collect();
-        changes.removed =
-            old.iter().filter(|(id, _)| !new_ids.contains_key(id)).map(|(id, op)| describe(id, op)).collect();
+        changes.removed = old
+            .iter()
+            .filter(|(id, _)| !new_ids.contains_key(id))
+            .map(|(id, op)| describe(id, op))
+            .collect();
         changes
     }
 }
@@ -120,7 +136,11 @@ impl std::fmt::Display for OperationChanges {
         if self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() {
             return writeln!(f, "operations: no change");
         }
-        for (label, list) in [("added", &self.added), ("removed", &self.removed), ("changed", &self.changed)] {
+        for (label, list) in [
+            ("added", &self.added),
+            ("removed", &self.removed),
+            ("changed", &self.changed),
+        ] {
             writeln!(f, "operations {label}: {}", list.len())?;
             for line in list {
                 writeln!(f, "  {line}")?;
@@ -141,8 +161,12 @@ mod tests {
 
     #[test]
     fn refuses_non_json_and_openapi_3_1() {
-        assert!(matches!(validate(b"<html>502</html>"), Err(SpecError::NotJson(_))));
-        let v31 = serde_json::to_vec(&json!({"openapi": "3.1.0", "paths": {}})).expect("serializes");
+        assert!(matches!(
+            validate(b"<html>502</html>"),
+            Err(SpecError::NotJson(_))
+        ));
+        let v31 =
+            serde_json::to_vec(&json!({"openapi": "3.1.0", "paths": {}})).expect("serializes");
         let err = validate(&v31).expect_err("3.1 refused");
         assert!(err.to_string().contains("3.1.0"), "{err}");
         assert!(matches!(validate(b"{}"), Err(SpecError::NoVersion)));
@@ -150,8 +174,12 @@ mod tests {
 
     #[test]
     fn refuses_duplicate_operation_ids() {
-        let bytes = doc(json!({"/a": {"get": {"operationId": "X"}}, "/b": {"post": {"operationId": "X"}}}));
-        assert!(matches!(validate(&bytes), Err(SpecError::DuplicateOperationId { .. })));
+        let bytes =
+            doc(json!({"/a": {"get": {"operationId": "X"}}, "/b": {"post": {"operationId": "X"}}}));
+        assert!(matches!(
+            validate(&bytes),
+            Err(SpecError::DuplicateOperationId { .. })
+        ));
     }
 
     #[test]

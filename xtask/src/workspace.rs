@@ -78,7 +78,7 @@ fn list(unmatched: &[Unmatched]) -> String {
 /// The generated files as `generate` would write them.
 struct Rendered {
     files: [(&'static str, String); 2],
-    operations: usize,
+    summary: String,
 }
 
 /// A checkout of this repository (or a copy of its `spec/` folder, in tests).
@@ -106,7 +106,10 @@ impl Workspace {
     fn write(&self, relative: &str, contents: &[u8]) -> Result<(), XtaskError> {
         let path = self.root.join(relative);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|source| XtaskError::Io { path: parent.into(), source })?;
+            fs::create_dir_all(parent).map_err(|source| XtaskError::Io {
+                path: parent.into(),
+                source,
+            })?;
         }
         fs::write(&path, contents).map_err(|source| XtaskError::Io { path, source })
     }
@@ -117,26 +120,37 @@ impl Workspace {
         spec::validate(upstream.as_bytes())?;
         // serde_json's map is sorted, so the YAML's key order is stable whatever upstream's is.
         let mut document: Value = serde_json::from_str(&upstream).map_err(SpecError::NotJson)?;
-        let unmatched = Overlay::from_yaml(&self.read(OVERLAY)?)?.apply(&mut document)?;
+        let overlay = Overlay::from_yaml(&self.read(OVERLAY)?)?;
+        let unmatched = overlay.apply(&mut document)?;
         if !unmatched.is_empty() {
             return Err(XtaskError::Unmatched(unmatched));
         }
         let operations = spec::operations(&document)?.len();
-        let yaml = serde_saphyr::to_string(&document).map_err(|e| XtaskError::Yaml(e.to_string()))?;
+        let yaml =
+            serde_saphyr::to_string(&document).map_err(|e| XtaskError::Yaml(e.to_string()))?;
         let openapi = format!("{OPENAPI_HEADER}{yaml}");
         let client = agni_codegen::generate(&openapi)?;
-        Ok(Rendered { files: [(OPENAPI, openapi), (SNAPSHOT, client)], operations })
+        let summary = format!(
+            "applied {} actions of \"{}\" {} to {}: {operations} operations",
+            overlay.actions.len(),
+            overlay.info.title,
+            overlay.info.version,
+            overlay.extends.as_deref().unwrap_or(UPSTREAM),
+        );
+        Ok(Rendered {
+            files: [(OPENAPI, openapi), (SNAPSHOT, client)],
+            summary,
+        })
     }
 
     /// `cargo xtask generate`: writes `openapi.yaml` and the snapshot.
     pub fn generate(&self) -> Result<String, XtaskError> {
         let rendered = self.render()?;
-        let mut report = String::new();
+        let mut report = format!("{}\n", rendered.summary);
         for (path, contents) in &rendered.files {
             self.write(path, contents.as_bytes())?;
             let _ = writeln!(report, "wrote {path}");
         }
-        let _ = writeln!(report, "{} operations", rendered.operations);
         Ok(report)
     }
 
@@ -149,7 +163,11 @@ impl Workspace {
             if actual != *expected {
                 let _ = writeln!(stale, "{path} is stale:");
                 let diff = similar::TextDiff::from_lines(&actual, expected);
-                let unified = diff.unified_diff().context_radius(2).header(path, "expected").to_string();
+                let unified = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(path, "expected")
+                    .to_string();
                 let mut lines = unified.lines();
                 for line in lines.by_ref().take(DIFF_LINES) {
                     let _ = writeln!(stale, "    {line}");
@@ -159,7 +177,11 @@ impl Workspace {
                 }
             }
         }
-        if stale.is_empty() { Ok(()) } else { Err(XtaskError::Stale(stale)) }
+        if stale.is_empty() {
+            Ok(())
+        } else {
+            Err(XtaskError::Stale(stale))
+        }
     }
 
     /// `cargo xtask refresh --from URL|PATH`: replaces upstream, regenerates, reports changes.
@@ -171,16 +193,25 @@ impl Workspace {
         self.write(UPSTREAM, &bytes)?;
         match self.generate() {
             Ok(report) => Ok(format!("{changes}{report}")),
-            Err(cause) => Err(XtaskError::AfterRefresh { changes, cause: Box::new(cause) }),
+            Err(cause) => Err(XtaskError::AfterRefresh {
+                changes,
+                cause: Box::new(cause),
+            }),
         }
     }
 }
 
 /// Reads a new upstream document from an http(s) URL or a file path, byte for byte.
 fn fetch(from: &str) -> Result<Vec<u8>, XtaskError> {
-    let fail = |reason: String| XtaskError::Fetch { from: from.to_owned(), reason };
+    let fail = |reason: String| XtaskError::Fetch {
+        from: from.to_owned(),
+        reason,
+    };
     if !(from.starts_with("http://") || from.starts_with("https://")) {
-        return fs::read(from).map_err(|source| XtaskError::Io { path: from.into(), source });
+        return fs::read(from).map_err(|source| XtaskError::Io {
+            path: from.into(),
+            source,
+        });
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -192,6 +223,194 @@ fn fetch(from: &str) -> Result<Vec<u8>, XtaskError> {
         if !status.is_success() {
             return Err(fail(format!("HTTP {status}")));
         }
-        Ok(response.bytes().await.map_err(|e| fail(e.to_string()))?.to_vec())
+        Ok(response
+            .bytes()
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .to_vec())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io::{Read, Write},
+        net::TcpListener,
+        thread,
+    };
+
+    use super::*;
+
+    /// A throwaway copy of this repository's spec inputs and generated files.
+    fn scratch() -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Workspace::repository();
+        for file in [UPSTREAM, OVERLAY, OPENAPI, SNAPSHOT] {
+            let target = dir.path().join(file);
+            fs::create_dir_all(target.parent().expect("has parent")).expect("mkdir");
+            fs::copy(repo.root.join(file), &target).expect("copy repository file");
+        }
+        let workspace = Workspace::at(dir.path());
+        (dir, workspace)
+    }
+
+    fn upstream(workspace: &Workspace) -> Value {
+        serde_json::from_str(&workspace.read(UPSTREAM).expect("upstream")).expect("json")
+    }
+
+    #[test]
+    fn the_checked_in_files_are_current() {
+        Workspace::repository()
+            .check()
+            .expect("run `cargo xtask generate`");
+    }
+
+    #[test]
+    fn generate_is_deterministic() {
+        let (_a, first) = scratch();
+        let (_b, second) = scratch();
+        first.generate().expect("generates");
+        second.generate().expect("generates");
+        second.generate().expect("generates again");
+        for file in [OPENAPI, SNAPSHOT] {
+            assert_eq!(
+                first.read(file).expect("read"),
+                second.read(file).expect("read"),
+                "{file}"
+            );
+        }
+    }
+
+    #[test]
+    fn check_fails_after_a_hand_edit_of_either_generated_file() {
+        for file in [OPENAPI, SNAPSHOT] {
+            let (_dir, workspace) = scratch();
+            workspace.check().expect("fresh copy is current");
+            let mut text = workspace.read(file).expect("read");
+            text = text.replacen("ListAgents", "ListAgentz", 1);
+            workspace.write(file, text.as_bytes()).expect("write");
+            let error = workspace
+                .check()
+                .expect_err("hand edit detected")
+                .to_string();
+            assert!(error.contains(&format!("{file} is stale")), "{error}");
+            assert!(
+                error.contains("ListAgentz"),
+                "the diff shows the edit: {error}"
+            );
+        }
+    }
+
+    /// Writes `document` as a candidate upstream file and returns its path.
+    fn candidate(dir: &Path, document: &Value) -> PathBuf {
+        let path = dir.join("candidate.json");
+        fs::write(&path, serde_json::to_vec_pretty(document).expect("json")).expect("write");
+        path
+    }
+
+    #[test]
+    fn refresh_from_a_file_reports_added_removed_and_changed_operations() {
+        let (dir, workspace) = scratch();
+        let mut document = upstream(&workspace);
+        let paths = document["paths"].as_object_mut().expect("paths");
+        paths.remove("/ready").expect("ReadinessCheck exists");
+        paths.insert(
+            "/metrics".into(),
+            serde_json::json!({"get": {"operationId": "GetMetrics",
+            "responses": {"200": {"description": "ok"}}}}),
+        );
+        paths["/health"]["get"]["summary"] = "Health, reworded".into();
+        let path = candidate(dir.path(), &document);
+
+        let report = workspace
+            .refresh(path.to_str().expect("utf-8"))
+            .expect("refreshes");
+        assert!(
+            report.contains("operations added: 1\n  GetMetrics: GET /metrics"),
+            "{report}"
+        );
+        assert!(
+            report.contains("operations removed: 1\n  ReadinessCheck: GET /ready"),
+            "{report}"
+        );
+        assert!(
+            report.contains("operations changed: 1\n  HealthCheck: GET /health"),
+            "{report}"
+        );
+        assert_eq!(
+            fs::read(path).expect("read"),
+            fs::read(dir.path().join(UPSTREAM)).expect("read")
+        );
+        assert!(workspace.read(OPENAPI).expect("read").contains("/metrics"));
+        workspace.check().expect("refresh regenerated everything");
+    }
+
+    #[test]
+    fn refresh_over_loopback_http_stores_the_bytes_exactly() {
+        let (_dir, workspace) = scratch();
+        let body = workspace
+            .read(UPSTREAM)
+            .expect("read")
+            .replace("Get Agent", "Get an Agent");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!(
+            "http://{}/openapi.json",
+            listener.local_addr().expect("addr")
+        );
+        let served = body.clone();
+        let server = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("one request");
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).expect("read request");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                served.len()
+            );
+            stream
+                .write_all(head.as_bytes())
+                .and_then(|()| stream.write_all(served.as_bytes()))
+                .expect("respond");
+        });
+        let report = workspace.refresh(&url).expect("refreshes");
+        server.join().expect("server thread");
+        assert!(
+            report.contains("  GetAgent: GET /api/v1/agents/{id}/\n"),
+            "{report}"
+        );
+        assert_eq!(workspace.read(UPSTREAM).expect("read"), body);
+    }
+
+    #[test]
+    fn refresh_refuses_openapi_3_1_and_keeps_the_old_upstream() {
+        let (dir, workspace) = scratch();
+        let before = workspace.read(UPSTREAM).expect("read");
+        let mut document = upstream(&workspace);
+        document["openapi"] = "3.1.0".into();
+        let error = workspace.refresh(candidate(dir.path(), &document).to_str().expect("utf-8"));
+        assert!(matches!(
+            error,
+            Err(XtaskError::Spec(SpecError::UnsupportedVersion(_)))
+        ));
+        assert_eq!(workspace.read(UPSTREAM).expect("read"), before);
+    }
+
+    #[test]
+    fn refresh_names_overlay_actions_that_stopped_matching() {
+        let (dir, workspace) = scratch();
+        let mut document = upstream(&workspace);
+        document["paths"]
+            .as_object_mut()
+            .expect("paths")
+            .remove("/api/v1/campaigns/{id}/contacts");
+        let error = workspace
+            .refresh(candidate(dir.path(), &document).to_str().expect("utf-8"))
+            .expect_err("an overlay action lost its target")
+            .to_string();
+        assert!(error.contains("operations removed: 2"), "{error}");
+        assert!(error.contains("no longer match upstream"), "{error}");
+        assert!(
+            error.contains("$.paths['/api/v1/campaigns/{id}/contacts'].post.responses['200']"),
+            "{error}"
+        );
+    }
 }
