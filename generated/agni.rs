@@ -10,6 +10,7 @@ pub mod types {
     ///`AddContactsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddContactsRequest {
+        #[serde(alias = "contactIds")]
         pub contact_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl AddContactsRequest {
@@ -22,6 +23,11 @@ pub mod types {
     pub struct AddContactsToCampaignResponse {
         ///How many contacts were added
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "addedCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub added_count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -38,9 +44,17 @@ pub mod types {
     pub struct AddKnowledgeBaseSourcesRequest {
         ///Inline text sources
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "knowledgeBaseTexts",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub knowledge_base_texts: ::std::vec::Vec<KnowledgeBaseText>,
         ///Public URLs to crawl
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "knowledgeBaseUrls",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub knowledge_base_urls: ::std::vec::Vec<::std::string::String>,
     }
     impl AddKnowledgeBaseSourcesRequest {
@@ -67,8 +81,10 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AddKnowledgeBaseSourcesResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<KnowledgeBase>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(alias = "urlSources", deserialize_with = "crate::lenient::null_default")]
         pub url_sources: ::std::vec::Vec<UrlSource>,
     }
     impl AddKnowledgeBaseSourcesResponseData {
@@ -81,22 +97,37 @@ pub mod types {
     pub struct AddTwilioNumberRequest {
         ///Display name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::option::Option<::std::string::String>,
         ///ISO country code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isoCountry")]
         pub iso_country: ::std::option::Option<::std::string::String>,
         ///Twilio number SID (starts with PN)
+        #[serde(alias = "numberSid")]
         pub number_sid: ::std::string::String,
         ///Inbound per-minute rate
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceInbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Outbound per-minute rate
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceOutbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number in E.164 format
+        #[serde(alias = "phoneNumber")]
         pub phone_number: ::std::string::String,
         ///Monthly price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         ///Region or area code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -127,42 +158,62 @@ pub mod types {
     pub struct Agent {
         ///Display name of the agent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         ///Ambient sound identifier
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ambientSound")]
         pub ambient_sound: ::std::option::Option<::std::string::String>,
         ///Volume of ambient sound (0.0 - 1.0)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "ambientSoundVolume",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
         ///Prompt used for generating call summary
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "analysisSummaryPrompt")]
         pub analysis_summary_prompt: ::std::option::Option<::std::string::String>,
         ///Opening message spoken by the agent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "beginMessage")]
         pub begin_message: ::std::option::Option<::std::string::String>,
         ///Creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Whether to enable voicemail detection
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "enableVoicemailDetection")]
         pub enable_voicemail_detection: ::std::option::Option<bool>,
         ///Whether to end the call after silence
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
         ///Unique agent ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Integration configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///IVR (Interactive Voice Response) configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(alias = "ivrOptions", deserialize_with = "crate::lenient::null_default")]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Knowledge base content or reference
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<::std::string::String>,
         ///Maximum call duration in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxCallDurationMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
         ///LLM model identifier
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -172,50 +223,83 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         ///Organization this agent belongs to
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
         ///Model to use for post-call analysis
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "postCallAnalysisModel")]
         pub post_call_analysis_model: ::std::option::Option<::std::string::String>,
         ///Maximum number of reminders to send
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "reminderMaxCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub reminder_max_count: ::std::option::Option<i32>,
         ///Milliseconds before sending a reminder
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "reminderTriggerMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
         ///Ring duration in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "ringDurationMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub ring_duration_ms: ::std::option::Option<i32>,
         ///Speech-to-speech model identifier
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "s2sModel")]
         pub s2s_model: ::std::option::Option<::std::string::String>,
         ///Tools selected for this agent
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "selectedTools",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub selected_tools: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         ///Who speaks first: agent or user
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "startSpeaker")]
         pub start_speaker: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<AgentStatus>,
         ///LLM temperature setting
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::std::string::String>,
         ///Voice ID for TTS
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voiceId")]
         pub voice_id: ::std::option::Option<::std::string::String>,
         ///Voicemail detection timeout in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "voicemailDetectionTimeoutMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
         ///Message to leave on voicemail
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voicemailMessage")]
         pub voicemail_message: ::std::option::Option<::std::string::String>,
         ///Associated widget settings ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
     }
     impl Agent {
@@ -228,7 +312,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -243,6 +326,9 @@ pub mod types {
         AgentStatusActive,
         #[serde(rename = "AGENT_STATUS_INACTIVE")]
         AgentStatusInactive,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AgentStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -250,6 +336,7 @@ pub mod types {
                 Self::AgentStatusUnspecified => f.write_str("AGENT_STATUS_UNSPECIFIED"),
                 Self::AgentStatusActive => f.write_str("AGENT_STATUS_ACTIVE"),
                 Self::AgentStatusInactive => f.write_str("AGENT_STATUS_INACTIVE"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -262,7 +349,7 @@ pub mod types {
                 "AGENT_STATUS_UNSPECIFIED" => Ok(Self::AgentStatusUnspecified),
                 "AGENT_STATUS_ACTIVE" => Ok(Self::AgentStatusActive),
                 "AGENT_STATUS_INACTIVE" => Ok(Self::AgentStatusInactive),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -287,6 +374,7 @@ pub mod types {
     pub struct AgentTool {
         ///Tool definition schema
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Tool description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -296,12 +384,14 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         ///Whether the tool is active
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
         ///Tool name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Organization this tool belongs to
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
         ///Tool type (e.g. webhook, function)
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
@@ -312,70 +402,11 @@ pub mod types {
             Default::default()
         }
     }
-    /**Every error body the Agni API sends, in one type. 400/401 answers are gRPC status objects
-`{code: 3, message, details: []}`; 403/404/500/502 answers are the envelope
-`{success: false, message, error: {code: "FORBIDDEN", message, details}}`; /ready answers 503 with
-`{status: "unready", error: "<reason>"}`.*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ApiError {
-        ///gRPC status code of a gRPC-style body (3 = INVALID_ARGUMENT, 16 = UNAUTHENTICATED)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<i32>,
-        ///gRPC status details (usually an empty array)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub details: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<ApiErrorBody>,
-        ///Human-readable message (both shapes)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub message: ::std::option::Option<::std::string::String>,
-        ///Readiness status of an unready /ready answer (`unready`)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
-        ///Always false in the envelope shape
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub success: ::std::option::Option<bool>,
-    }
-    impl ApiError {
-        pub fn builder() -> builder::ApiError {
-            Default::default()
-        }
-    }
-    ///The envelope's `error`: an object with a symbolic code, or (from /ready) a plain reason.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum ApiErrorBody {
-        ApiErrorDetail(ApiErrorDetail),
-        String(::std::string::String),
-    }
-    impl ::std::convert::From<ApiErrorDetail> for ApiErrorBody {
-        fn from(value: ApiErrorDetail) -> Self {
-            Self::ApiErrorDetail(value)
-        }
-    }
-    ///`ApiErrorDetail`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ApiErrorDetail {
-        ///Symbolic code: FORBIDDEN, NOT_FOUND, INTERNAL_ERROR, BAD_GATEWAY, SLOT_UNAVAILABLE, ...
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<::std::string::String>,
-        ///Extra data; for SLOT_UNAVAILABLE the summary, action_required and available_slots to offer instead.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub details: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl ApiErrorDetail {
-        pub fn builder() -> builder::ApiErrorDetail {
-            Default::default()
-        }
-    }
     ///Position of the bot widget on screen
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -394,6 +425,9 @@ pub mod types {
         BotPositionTopRight,
         #[serde(rename = "BOT_POSITION_TOP_LEFT")]
         BotPositionTopLeft,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for BotPosition {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -403,6 +437,7 @@ pub mod types {
                 Self::BotPositionBottomLeft => f.write_str("BOT_POSITION_BOTTOM_LEFT"),
                 Self::BotPositionTopRight => f.write_str("BOT_POSITION_TOP_RIGHT"),
                 Self::BotPositionTopLeft => f.write_str("BOT_POSITION_TOP_LEFT"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -417,7 +452,7 @@ pub mod types {
                 "BOT_POSITION_BOTTOM_LEFT" => Ok(Self::BotPositionBottomLeft),
                 "BOT_POSITION_TOP_RIGHT" => Ok(Self::BotPositionTopRight),
                 "BOT_POSITION_TOP_LEFT" => Ok(Self::BotPositionTopLeft),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -466,6 +501,11 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BulkDeleteResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "deletedCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub deleted_count: ::std::option::Option<i64>,
     }
     impl BulkDeleteResponseData {
@@ -478,15 +518,27 @@ pub mod types {
     pub struct BuyPhoneNumberRequest {
         ///Per-minute inbound call price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceInbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Per-minute outbound call price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceOutbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number to purchase (E.164 format)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumber")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Purchase price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
     }
     impl BuyPhoneNumberRequest {
@@ -513,28 +565,43 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CalcomAppointment {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeeEmail")]
         pub attendee_email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeeName")]
         pub attendee_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeePhone")]
         pub attendee_phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeeTimezone")]
         pub attendee_timezone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomBookingUid")]
         pub calcom_booking_uid: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationMinutes",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub duration_minutes: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "endTime")]
         pub end_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "meetingUrl")]
         pub meeting_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "startTime")]
         pub start_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -552,12 +619,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationMinutes",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub duration_minutes: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
@@ -599,6 +673,7 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         ///Token expiry timestamp (when connected)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "tokenExpires")]
         pub token_expires: ::std::option::Option<::std::string::String>,
     }
     impl CalcomStatusResponseData {
@@ -613,15 +688,22 @@ pub mod types {
             rename = "agentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "agent_id")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "agentName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "agent_name")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "callLatencyMs",
             skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        #[serde(
+            alias = "call_latency_ms",
+            default,
+            deserialize_with = "crate::lenient::option_number"
         )]
         pub call_latency_ms: ::std::option::Option<i32>,
         ///Who was called. For inbound calls this is the business line; for outbound calls, the customer.
@@ -629,22 +711,26 @@ pub mod types {
             rename = "calleeNumber",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "callee_number")]
         pub callee_number: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "callerEmail",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "caller_email")]
         pub caller_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "callerName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "caller_name")]
         pub caller_name: ::std::option::Option<::std::string::String>,
         ///Who placed the call. For inbound calls this is the customer; for outbound calls, the business line.
         #[serde(
             rename = "callerNumber",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "caller_number")]
         pub caller_number: ::std::option::Option<::std::string::String>,
         ///e.g. `inbound_call`, `outbound_call`, `web_call`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -654,27 +740,40 @@ pub mod types {
             rename = "costTotal",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(
+            alias = "cost_total",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub cost_total: ::std::option::Option<f64>,
         ///ISO-8601
         #[serde(
             rename = "createdAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "created_at")]
         pub created_at: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "creditBreakdown",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "credit_breakdown")]
         pub credit_breakdown: ::std::option::Option<CreditBreakdown>,
         ///e.g. `user_hangup`
         #[serde(
             rename = "disconnectReason",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "disconnect_reason")]
         pub disconnect_reason: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "durationSec",
             skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        #[serde(
+            alias = "duration_sec",
+            default,
+            deserialize_with = "crate::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
         ///ISO-8601
@@ -682,16 +781,19 @@ pub mod types {
             rename = "endedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "ended_at")]
         pub ended_at: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "errorMessage",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "error_message")]
         pub error_message: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "extractDynamicVariables",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "extract_dynamic_variables")]
         pub extract_dynamic_variables: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -699,16 +801,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "organizationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "organization_id")]
         pub organization_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "postCallAnalysisResult",
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        #[serde(
+            alias = "post_call_analysis_result",
+            deserialize_with = "crate::lenient::null_default"
         )]
         pub post_call_analysis_result: ::serde_json::Map<
             ::std::string::String,
@@ -719,6 +827,10 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(
+            alias = "prompt_dynamic_variables",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub prompt_dynamic_variables: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
@@ -727,18 +839,21 @@ pub mod types {
             rename = "recordingUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "recording_url")]
         pub recording_url: ::std::option::Option<::std::string::String>,
         ///LiveKit room, `call_<session id>`
         #[serde(
             rename = "roomId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "room_id")]
         pub room_id: ::std::option::Option<::std::string::String>,
         ///ISO-8601
         #[serde(
             rename = "startedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "started_at")]
         pub started_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -754,55 +869,88 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CallSessionDetail {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "callLatencyMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub call_latency_ms: ::std::option::Option<i32>,
         ///Who was called (the business line on inbound calls).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calleeNumber")]
         pub callee_number: ::std::option::Option<::std::string::String>,
         ///Who placed the call (the customer on inbound calls).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "callerNumber")]
         pub caller_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<::std::string::String>,
         ///Cost of the call; sent as a decimal string by newer builds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "costTotal",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub cost_total: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "creditBreakdown")]
         pub credit_breakdown: ::std::option::Option<CreditBreakdown>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "disconnectReason")]
         pub disconnect_reason: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationSec",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub duration_sec: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "endedAt")]
         pub ended_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "postCallAnalysisResult",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub post_call_analysis_result: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         ///Pre-signed recording URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "recordingUrl")]
         pub recording_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "roomId")]
         pub room_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "startedAt")]
         pub started_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub transcripts: ::std::vec::Vec<CallTranscript>,
     }
     impl CallSessionDetail {
@@ -818,6 +966,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<CallTranscriptMessage>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "timestampMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub timestamp_ms: ::std::option::Option<i64>,
     }
     impl CallTranscript {
@@ -843,34 +996,44 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Campaign {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "completedAt")]
         pub completed_at: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactStats")]
         pub contact_stats: ::std::option::Option<CampaignStats>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "executionStatus")]
         pub execution_status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumberId")]
         pub phone_number_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "startedAt")]
         pub started_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CampaignStatus>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl Campaign {
@@ -882,26 +1045,41 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CampaignContact {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "attemptCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub attempt_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "callDurationSec",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub call_duration_sec: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "callSessionId")]
         pub call_session_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactId")]
         pub contact_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "errorMessage")]
         pub error_message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastAttemptedAt")]
         pub last_attempted_at: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "nextRetryAt")]
         pub next_retry_at: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
@@ -910,6 +1088,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CampaignContactStatus>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub tags: ::std::vec::Vec<::std::string::String>,
     }
     impl CampaignContact {
@@ -922,7 +1101,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -941,6 +1119,9 @@ pub mod types {
         Failed,
         #[serde(rename = "no_answer")]
         NoAnswer,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CampaignContactStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -950,6 +1131,7 @@ pub mod types {
                 Self::Successful => f.write_str("successful"),
                 Self::Failed => f.write_str("failed"),
                 Self::NoAnswer => f.write_str("no_answer"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -964,7 +1146,7 @@ pub mod types {
                 "successful" => Ok(Self::Successful),
                 "failed" => Ok(Self::Failed),
                 "no_answer" => Ok(Self::NoAnswer),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -1005,20 +1187,38 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxConcurrent",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub max_concurrent: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "retryAttempts",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub retry_attempts: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "retryGapMin",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub retry_gap_min: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(alias = "windowDays", deserialize_with = "crate::lenient::vec_number")]
         pub window_days: ::std::vec::Vec<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "windowEnd")]
         pub window_end: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "windowStart")]
         pub window_start: ::std::option::Option<::std::string::String>,
     }
     impl CampaignSchedule {
@@ -1030,18 +1230,33 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CampaignStats {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub contacted: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub failed: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "inProgress",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub in_progress: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "noAnswer",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub no_answer: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub pending: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub successful: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub total: ::std::option::Option<i64>,
     }
     impl CampaignStats {
@@ -1054,7 +1269,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1071,6 +1285,9 @@ pub mod types {
         Paused,
         #[serde(rename = "completed")]
         Completed,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CampaignStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1079,6 +1296,7 @@ pub mod types {
                 Self::Running => f.write_str("running"),
                 Self::Paused => f.write_str("paused"),
                 Self::Completed => f.write_str("completed"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1092,7 +1310,7 @@ pub mod types {
                 "running" => Ok(Self::Running),
                 "paused" => Ok(Self::Paused),
                 "completed" => Ok(Self::Completed),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -1116,9 +1334,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectCalcomRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "accountName")]
         pub account_name: ::std::option::Option<::std::string::String>,
         ///Cal.com API key
+        #[serde(alias = "apiKey")]
         pub api_key: ::std::string::String,
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
     }
     impl ConnectCalcomRequest {
@@ -1145,14 +1366,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ConnectCalcomResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "accountName")]
         pub account_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "connectedAt")]
         pub connected_at: ::std::option::Option<
             ::chrono::DateTime<::chrono::offset::Utc>,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "orgId")]
         pub org_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "providerId")]
         pub provider_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -1168,20 +1393,25 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "firstName")]
         pub first_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl Contact {
@@ -1208,57 +1438,107 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateAgentRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ambientSound")]
         pub ambient_sound: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "ambientSoundVolume",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "analysisSummaryPrompt")]
         pub analysis_summary_prompt: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "beginMessage")]
         pub begin_message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "enableVoicemailDetection")]
         pub enable_voicemail_detection: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(alias = "ivrOptions", deserialize_with = "crate::lenient::null_default")]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxCallDurationMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "postCallAnalysisModel")]
         pub post_call_analysis_model: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "reminderMaxCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub reminder_max_count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "reminderTriggerMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "ringDurationMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub ring_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "s2sModel")]
         pub s2s_model: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "selectedTools",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub selected_tools: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "startSpeaker")]
         pub start_speaker: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voiceId")]
         pub voice_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "voicemailDetectionTimeoutMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voicemailMessage")]
         pub voicemail_message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
     }
     impl CreateAgentRequest {
@@ -1286,6 +1566,7 @@ pub mod types {
     pub struct CreateAgentToolRequest {
         ///Tool definition schema
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Tool description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1321,21 +1602,29 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateCallRequest {
         ///Agent UUID
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::string::String,
         ///Caller ID, E.164 (e.g. +14157774444). Required for `outbound_call`; must be purchased, imported or connected in Agni.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::option::Option<::std::string::String>,
         ///Custom key-value metadata
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Variables injected into the agent prompt; keys match template variables
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "promptDynamicVariables",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub prompt_dynamic_variables: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         ///Destination, E.164 (e.g. +12137774445). Required for `outbound_call`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "toPhoneNumber")]
         pub to_phone_number: ::std::option::Option<::std::string::String>,
         ///`web_call` for a browser (LiveKit) call, `outbound_call` to dial a phone
         #[serde(rename = "type")]
@@ -1351,7 +1640,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1364,12 +1652,16 @@ pub mod types {
         WebCall,
         #[serde(rename = "outbound_call")]
         OutboundCall,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CreateCallRequestType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::WebCall => f.write_str("web_call"),
                 Self::OutboundCall => f.write_str("outbound_call"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1381,7 +1673,7 @@ pub mod types {
             match value {
                 "web_call" => Ok(Self::WebCall),
                 "outbound_call" => Ok(Self::OutboundCall),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -1406,14 +1698,17 @@ pub mod types {
     pub struct CreateCallResponse {
         ///LiveKit access token
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "accessToken")]
         pub access_token: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         ///LiveKit room, `call_<session id>`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "roomId")]
         pub room_id: ::std::option::Option<::std::string::String>,
         ///Call session UUID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sessionId")]
         pub session_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
@@ -1429,10 +1724,14 @@ pub mod types {
     ///`CreateCampaignRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateCampaignRequest {
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::string::String,
+        #[serde(alias = "contactIds")]
         pub contact_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::string::String,
         pub name: ::std::string::String,
+        #[serde(alias = "phoneNumberId")]
         pub phone_number_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
@@ -1450,10 +1749,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "firstName")]
         pub first_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
@@ -1478,13 +1780,17 @@ pub mod types {
     pub struct CreateTelephonyTypeRequest {
         ///Provider API key or Account SID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "clientId")]
         pub client_id: ::std::option::Option<::std::string::String>,
         ///Provider Auth Token or API secret
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "clientSecret")]
         pub client_secret: ::std::option::Option<::std::string::String>,
         ///Display name for this configuration
+        #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::string::String,
         ///Ownership scope (e.g. organization)
+        #[serde(alias = "ownerType")]
         pub owner_type: ::std::string::String,
         ///Provider type (twilio, telnyx, vonage, custom)
         #[serde(rename = "type")]
@@ -1514,20 +1820,26 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateTelephonyTypeResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ownerType")]
         pub owner_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
@@ -1541,18 +1853,28 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateWidgetSettingsRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botAutoStart")]
         pub bot_auto_start: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botLogo")]
         pub bot_logo: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botName")]
         pub bot_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botPosition")]
         pub bot_position: ::std::option::Option<BotPosition>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "consentContent")]
         pub consent_content: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "consentTitle")]
         pub consent_title: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "customFormFields",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub custom_form_fields: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
@@ -1560,8 +1882,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateWidgetSettingsRequest {
@@ -1590,16 +1914,38 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationSec",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub duration_sec: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "modelCredits",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub model_credits: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "providerCredits",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub provider_credits: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "providerManaged")]
         pub provider_managed: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "telephonyType")]
         pub telephony_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalCredits",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub total_credits: ::std::option::Option<f64>,
     }
     impl CreditBreakdown {
@@ -1611,6 +1957,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteImportedPhoneNumberResponse {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -1625,7 +1972,9 @@ pub mod types {
     ///`DisconnectCalcomRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DisconnectCalcomRequest {
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        #[serde(alias = "providerId")]
         pub provider_id: ::std::string::String,
     }
     impl DisconnectCalcomRequest {
@@ -1654,8 +2003,13 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DiscoverRequest {
         #[serde(default = "defaults::default_u64::<i64, 100>")]
+        #[serde(deserialize_with = "crate::lenient::number_or_u64::<_, _, 100>")]
         pub limit: i64,
         #[serde(default = "defaults::default_u64::<i64, 5>")]
+        #[serde(
+            alias = "maxDepth",
+            deserialize_with = "crate::lenient::number_or_u64::<_, _, 5>"
+        )]
         pub max_depth: i64,
         pub url: ::std::string::String,
     }
@@ -1679,6 +2033,65 @@ pub mod types {
     }
     impl Envelope {
         pub fn builder() -> builder::Envelope {
+            Default::default()
+        }
+    }
+    /**Every error body the Agni API sends, in one type. 400/401 answers are gRPC status objects
+`{code: 3, message, details: []}`; 403/404/500/502 answers are the envelope
+`{success: false, message, error: {code: "FORBIDDEN", message, details}}`; /ready answers 503 with
+`{status: "unready", error: "<reason>"}`.*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ErrorBody {
+        ///gRPC status code of a gRPC-style body (3 = INVALID_ARGUMENT, 16 = UNAUTHENTICATED)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        pub code: ::std::option::Option<i32>,
+        ///gRPC status details (usually an empty array)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub details: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<ErrorBodyError>,
+        ///Human-readable message (both shapes)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Readiness status of an unready /ready answer (`unready`)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Always false in the envelope shape
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+    }
+    impl ErrorBody {
+        pub fn builder() -> builder::ErrorBody {
+            Default::default()
+        }
+    }
+    ///The envelope's `error`: an object with a symbolic code, or (from /ready) a plain reason.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum ErrorBodyError {
+        ErrorDetail(ErrorDetail),
+        String(::std::string::String),
+    }
+    impl ::std::convert::From<ErrorDetail> for ErrorBodyError {
+        fn from(value: ErrorDetail) -> Self {
+            Self::ErrorDetail(value)
+        }
+    }
+    ///`ErrorDetail`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ErrorDetail {
+        ///Symbolic code: FORBIDDEN, NOT_FOUND, INTERNAL_ERROR, BAD_GATEWAY, SLOT_UNAVAILABLE, ...
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Extra data; for SLOT_UNAVAILABLE the summary, action_required and available_slots to offer instead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub details: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl ErrorDetail {
+        pub fn builder() -> builder::ErrorDetail {
             Default::default()
         }
     }
@@ -1776,14 +2189,19 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetGhlAgentByCalendarResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calendarId")]
         pub calendar_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
     }
     impl GetGhlAgentByCalendarResponseData {
@@ -1813,11 +2231,13 @@ pub mod types {
         pub email: ::std::option::Option<::std::string::String>,
         ///The connected GoHighLevel location ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "locationId")]
         pub location_id: ::std::option::Option<::std::string::String>,
         ///Full name
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Organization ID
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         ///E.164
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1848,12 +2268,15 @@ pub mod types {
     pub struct GetSelectedTelephonyResponseData {
         ///Last 4 chars of Auth Token
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastFourAuth")]
         pub last_four_auth: ::std::option::Option<::std::string::String>,
         ///Last 4 chars of API key
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastFourSid")]
         pub last_four_sid: ::std::option::Option<::std::string::String>,
         ///Ownership scope
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ownerType")]
         pub owner_type: ::std::option::Option<::std::string::String>,
         ///Active provider type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1883,20 +2306,28 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GhlAppointment {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "appointmentTime")]
         pub appointment_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactEmail")]
         pub contact_email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactId")]
         pub contact_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactName")]
         pub contact_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactPhone")]
         pub contact_phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ghlAppointmentId")]
         pub ghl_appointment_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1919,6 +2350,7 @@ pub mod types {
             rename = "locationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "location_id")]
         pub location_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -1926,6 +2358,7 @@ pub mod types {
             rename = "serviceTitle",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(alias = "service_title")]
         pub service_title: ::std::option::Option<::std::string::String>,
     }
     impl GhlCalendar {
@@ -1942,6 +2375,7 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         ///GoHighLevel location ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "locationId")]
         pub location_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -1988,23 +2422,35 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GhlSetupStatusResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "agentCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub agent_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentsCreated")]
         pub agents_created: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "companyId")]
         pub company_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ghlConnected")]
         pub ghl_connected: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "locationId")]
         pub location_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         ///One of: CONNECT_GHL, CREATE_AGENT, or empty string when fully set up
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "nextStep")]
         pub next_step: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "setupComplete")]
         pub setup_complete: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "tokenValid")]
         pub token_valid: ::std::option::Option<bool>,
     }
     impl GhlSetupStatusResponseData {
@@ -2056,12 +2502,15 @@ pub mod types {
         pub phone: ::std::option::Option<::std::string::String>,
         ///SIP password for authentication
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
         ///SIP username for authentication
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
         ///SIP termination URI
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
         ///Type of phone number (e.g. sip, pstn)
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
@@ -2091,6 +2540,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImportPhoneNumberResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2099,12 +2549,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
@@ -2119,18 +2572,35 @@ pub mod types {
     pub struct KnowledgeBase {
         ///Unix epoch seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "createdTimestamp",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub created_timestamp: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "enableAutoRefresh")]
         pub enable_auto_refresh: ::std::option::Option<bool>,
         ///UUID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "knowledgeBaseId")]
         pub knowledge_base_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "knowledgeBaseName")]
         pub knowledge_base_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "knowledgeBaseSources",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub knowledge_base_sources: ::std::vec::Vec<KnowledgeBaseSource>,
         ///Unix epoch seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "lastUpdatedTimestamp",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub last_updated_timestamp: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<KnowledgeBaseStatus>,
@@ -2160,18 +2630,28 @@ pub mod types {
     pub struct KnowledgeBaseSource {
         ///Unix epoch seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "createdTimestamp",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub created_timestamp: ::std::option::Option<i64>,
         ///UUID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sourceId")]
         pub source_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sourceName")]
         pub source_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sourceStatus")]
         pub source_status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sourceType")]
         pub source_type: ::std::option::Option<KnowledgeBaseSourceSourceType>,
         ///Set for `url` sources
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sourceUrl")]
         pub source_url: ::std::option::Option<::std::string::String>,
     }
     impl KnowledgeBaseSource {
@@ -2184,7 +2664,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2199,6 +2678,9 @@ pub mod types {
         Url,
         #[serde(rename = "document")]
         Document,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for KnowledgeBaseSourceSourceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2206,6 +2688,7 @@ pub mod types {
                 Self::Text => f.write_str("text"),
                 Self::Url => f.write_str("url"),
                 Self::Document => f.write_str("document"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2218,7 +2701,7 @@ pub mod types {
                 "text" => Ok(Self::Text),
                 "url" => Ok(Self::Url),
                 "document" => Ok(Self::Document),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -2244,7 +2727,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2259,6 +2741,9 @@ pub mod types {
         InProgress,
         #[serde(rename = "error")]
         Error,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for KnowledgeBaseStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2266,6 +2751,7 @@ pub mod types {
                 Self::Complete => f.write_str("complete"),
                 Self::InProgress => f.write_str("in_progress"),
                 Self::Error => f.write_str("error"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2278,7 +2764,7 @@ pub mod types {
                 "complete" => Ok(Self::Complete),
                 "in_progress" => Ok(Self::InProgress),
                 "error" => Ok(Self::Error),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -2315,6 +2801,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAgentToolsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<AgentTool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2332,6 +2819,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAgentsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<Agent>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2349,6 +2837,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAvailableNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<PhoneNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2379,8 +2868,10 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomAppointmentsResponseData {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub appointments: ::std::vec::Vec<CalcomAppointment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
     }
     impl ListCalcomAppointmentsResponseData {
@@ -2392,6 +2883,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomEventTypesResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<CalcomEventType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2426,6 +2918,10 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(
+            alias = "call_sessions",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub call_sessions: ::std::vec::Vec<CallSession>,
     }
     impl ListCallSessionsResponseData {
@@ -2437,6 +2933,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCampaignContactsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<CampaignContact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2454,6 +2951,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCampaignsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<Campaign>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2471,6 +2969,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListContactsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<Contact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2503,8 +3002,10 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlAppointmentsResponseData {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub appointments: ::std::vec::Vec<GhlAppointment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
     }
     impl ListGhlAppointmentsResponseData {
@@ -2531,8 +3032,10 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlCalendarsResponseData {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub calendars: ::std::vec::Vec<GhlCalendar>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
     }
     impl ListGhlCalendarsResponseData {
@@ -2544,6 +3047,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListImportedPhoneNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<ListImportedPhoneNumbersResponseDataItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2559,6 +3063,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListImportedPhoneNumbersResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2567,12 +3072,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
@@ -2586,6 +3094,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListPurchasedNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<PurchasedNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2601,6 +3110,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListTwilioOwnedNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<ListTwilioOwnedNumbersResponseDataItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2617,15 +3127,18 @@ pub mod types {
     pub struct ListTwilioOwnedNumbersResponseDataItem {
         ///Date created in Twilio
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "dateCreated")]
         pub date_created: ::std::option::Option<::std::string::String>,
         ///Friendly label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::option::Option<::std::string::String>,
         ///MMS capability enabled
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mms: ::std::option::Option<bool>,
         ///Phone number in E.164 format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumber")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Twilio SID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2649,6 +3162,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListVoicesResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<Voice>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2666,6 +3180,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListWidgetSettingsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub data: ::std::vec::Vec<WidgetSettings>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2683,18 +3198,27 @@ pub mod types {
         ///The appointment action to perform
         pub action: ManageAppointmentRequestAction,
         ///UUID of the agent handling the appointment
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::string::String,
         ///ISO 8601 datetime for book or reschedule
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "appointmentDatetime")]
         pub appointment_datetime: ::std::option::Option<::std::string::String>,
         ///Existing appointment ID (required for cancel and reschedule)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "appointmentId")]
         pub appointment_id: ::std::option::Option<::std::string::String>,
         ///Optional call session ID for book
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "callSessionId")]
         pub call_session_id: ::std::option::Option<::std::string::String>,
         ///Days ahead to look for available slots (default: 7, max: 30). Used for suggest and availability.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "daysAhead",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub days_ahead: ::std::option::Option<i32>,
         ///Customer email (required for book if no phone)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2706,6 +3230,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::string::String>,
         ///UUID of the organization
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         ///Customer phone in E.164 format (required for book if no email)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2724,7 +3249,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2743,6 +3267,9 @@ pub mod types {
         Suggest,
         #[serde(rename = "availability")]
         Availability,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ManageAppointmentRequestAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2752,6 +3279,7 @@ pub mod types {
                 Self::Cancel => f.write_str("cancel"),
                 Self::Suggest => f.write_str("suggest"),
                 Self::Availability => f.write_str("availability"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2766,7 +3294,7 @@ pub mod types {
                 "cancel" => Ok(Self::Cancel),
                 "suggest" => Ok(Self::Suggest),
                 "availability" => Ok(Self::Availability),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -2811,20 +3339,28 @@ pub mod types {
         pub action: ::std::option::Option<::std::string::String>,
         ///Next action required if the request could not be completed (e.g. reschedule)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "actionRequired")]
         pub action_required: ::std::option::Option<::std::string::String>,
         ///Name of the agent handling the appointment
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         ///Appointment ID (returned for book, reschedule, cancel)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "appointmentId")]
         pub appointment_id: ::std::option::Option<::std::string::String>,
         ///Available time slots grouped by date (returned for suggest, availability, and slot-unavailable responses)
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "availableSlots",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub available_slots: ::std::vec::Vec<
             ManageAppointmentResponseDataAvailableSlotsItem,
         >,
         ///Confirmed appointment datetime in ISO 8601
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "dateTime")]
         pub date_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2847,9 +3383,11 @@ pub mod types {
         pub date: ::std::option::Option<::std::string::String>,
         ///Human-readable date label (e.g. Today, Tomorrow)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "dateLabel")]
         pub date_label: ::std::option::Option<::std::string::String>,
         ///Available time slots (e.g. 9:00 AM)
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub slots: ::std::vec::Vec<::std::string::String>,
     }
     impl ManageAppointmentResponseDataAvailableSlotsItem {
@@ -2861,7 +3399,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ManageExclusionsRequest {
         pub action: ManageExclusionsRequestAction,
+        #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         pub urls: ::std::vec::Vec<::std::string::String>,
     }
@@ -2875,7 +3415,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2888,12 +3427,16 @@ pub mod types {
         Add,
         #[serde(rename = "remove")]
         Remove,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ManageExclusionsRequestAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Add => f.write_str("add"),
                 Self::Remove => f.write_str("remove"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2905,7 +3448,7 @@ pub mod types {
             match value {
                 "add" => Ok(Self::Add),
                 "remove" => Ok(Self::Remove),
-                _ => Err("invalid value".into()),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
     }
@@ -2931,12 +3474,15 @@ pub mod types {
     pub struct Meta {
         ///Page size limit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub limit: ::std::option::Option<i32>,
         ///Pagination offset
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of records
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub total: ::std::option::Option<i64>,
     }
     impl Meta {
@@ -2949,18 +3495,31 @@ pub mod types {
     pub struct PhoneNumber {
         ///ISO country code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isoCountry")]
         pub iso_country: ::std::option::Option<::std::string::String>,
         ///Per-minute price for inbound calls
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceInbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Per-minute price for outbound calls
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceOutbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number in E.164 format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumber")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Monthly cost of the number
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
     }
     impl PhoneNumber {
@@ -2973,48 +3532,68 @@ pub mod types {
     pub struct PurchasedNumber {
         ///Creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Human-readable label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::option::Option<::std::string::String>,
         ///Record ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Inbound SIP trunk ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "inboundTrunkId")]
         pub inbound_trunk_id: ::std::option::Option<::std::string::String>,
         ///Whether the number is active
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
         ///ISO country code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isoCountry")]
         pub iso_country: ::std::option::Option<::std::string::String>,
         ///Phone number in E.164 format
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number: ::std::option::Option<::std::string::String>,
         ///Outbound SIP trunk ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "outboundTrunkId")]
         pub outbound_trunk_id: ::std::option::Option<::std::string::String>,
         ///Per-minute inbound price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceInbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Per-minute outbound price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "perMinutePriceOutbound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Monthly price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         ///Region
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub region: ::std::option::Option<::std::string::String>,
         ///Associated subscription ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "subscriptionId")]
         pub subscription_id: ::std::option::Option<::std::string::String>,
         ///Associated telephony ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "telephonyId")]
         pub telephony_id: ::std::option::Option<::std::string::String>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     impl PurchasedNumber {
@@ -3027,12 +3606,15 @@ pub mod types {
     pub struct PurchasedPhoneNumber {
         ///The purchased phone number
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumber")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Price paid
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         ///Timestamp of purchase
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "purchasedAt")]
         pub purchased_at: ::std::option::Option<::std::string::String>,
         ///Purchase status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3046,7 +3628,9 @@ pub mod types {
     ///`RagQueryRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RagQueryRequest {
+        #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         pub query: ::std::string::String,
     }
@@ -3085,7 +3669,9 @@ pub mod types {
     ///`RefreshRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RefreshRequest {
+        #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
     }
     impl RefreshRequest {
@@ -3113,9 +3699,11 @@ pub mod types {
     pub struct ReleasePhoneNumberResponseData {
         ///The released phone number
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumber")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Timestamp of release
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "releasedAt")]
         pub released_at: ::std::option::Option<::std::string::String>,
         ///Release status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3130,20 +3718,33 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SaveGhlCallDataRequest {
         ///GoHighLevel contact ID
+        #[serde(alias = "contactId")]
         pub contact_id: ::std::string::String,
         ///Custom fields (key-value)
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "customFields",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub custom_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Call duration in seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationSec",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub duration_sec: ::std::option::Option<i32>,
         ///Organization ID
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "recordingUrl")]
         pub recording_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub tags: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transcript: ::std::option::Option<::std::string::String>,
@@ -3157,57 +3758,107 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ambientSound")]
         pub ambient_sound: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "ambientSoundVolume",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "analysisSummaryPrompt")]
         pub analysis_summary_prompt: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "beginMessage")]
         pub begin_message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "enableVoicemailDetection")]
         pub enable_voicemail_detection: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(alias = "ivrOptions", deserialize_with = "crate::lenient::null_default")]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxCallDurationMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "postCallAnalysisModel")]
         pub post_call_analysis_model: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "reminderMaxCount",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub reminder_max_count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "reminderTriggerMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "ringDurationMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub ring_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "s2sModel")]
         pub s2s_model: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "selectedTools",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub selected_tools: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "startSpeaker")]
         pub start_speaker: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voiceId")]
         pub voice_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "voicemailDetectionTimeoutMs",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voicemailMessage")]
         pub voicemail_message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
     }
     impl UpdateAgentRequest {
@@ -3260,6 +3911,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentToolRequest {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -3292,12 +3944,15 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateCampaignRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "phoneNumberId")]
         pub phone_number_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
@@ -3315,10 +3970,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "firstName")]
         pub first_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
@@ -3336,12 +3994,15 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         ///Updated SIP password
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
         ///Updated SIP username
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
         ///Updated SIP termination URI
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
     }
     impl UpdateImportedPhoneNumberRequest {
@@ -3353,18 +4014,28 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateWidgetSettingsRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botAutoStart")]
         pub bot_auto_start: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botLogo")]
         pub bot_logo: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botName")]
         pub bot_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botPosition")]
         pub bot_position: ::std::option::Option<BotPosition>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "consentContent")]
         pub consent_content: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "consentTitle")]
         pub consent_title: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "customFormFields",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub custom_form_fields: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
@@ -3372,8 +4043,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateWidgetSettingsRequest {
@@ -3399,20 +4072,33 @@ pub mod types {
     ///`UpsertDocumentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpsertDocumentRequest {
+        #[serde(alias = "docId")]
         pub doc_id: ::std::string::String,
+        #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
         #[serde(default = "defaults::default_u64::<i64, 5>")]
+        #[serde(
+            alias = "maxDepth",
+            deserialize_with = "crate::lenient::number_or_u64::<_, _, 5>"
+        )]
         pub max_depth: i64,
         #[serde(default = "defaults::default_u64::<i64, 500>")]
+        #[serde(
+            alias = "maxPages",
+            deserialize_with = "crate::lenient::number_or_u64::<_, _, 500>"
+        )]
         pub max_pages: i64,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub urls: ::std::vec::Vec<::std::string::String>,
     }
     impl UpsertDocumentRequest {
@@ -3424,8 +4110,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UrlSource {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "pagesFound",
+            default,
+            deserialize_with = "crate::lenient::option_number"
+        )]
         pub pages_found: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "sourceId")]
         pub source_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -3445,18 +4137,24 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "imgUrl")]
         pub img_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "llmModelId")]
         pub llm_model_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "realVoiceId")]
         pub real_voice_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "realVoiceName")]
         pub real_voice_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "recordingUrl")]
         pub recording_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "voiceName")]
         pub voice_name: ::std::option::Option<::std::string::String>,
     }
     impl Voice {
@@ -3469,26 +4167,37 @@ pub mod types {
     pub struct WidgetSettings {
         ///Whether the bot starts automatically
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botAutoStart")]
         pub bot_auto_start: ::std::option::Option<bool>,
         ///URL of the bot logo image
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botLogo")]
         pub bot_logo: ::std::option::Option<::std::string::String>,
         ///Display name of the bot
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botName")]
         pub bot_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "botPosition")]
         pub bot_position: ::std::option::Option<BotPosition>,
         ///Consent modal body text
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "consentContent")]
         pub consent_content: ::std::option::Option<::std::string::String>,
         ///Consent modal title
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "consentTitle")]
         pub consent_title: ::std::option::Option<::std::string::String>,
         ///Creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "createdAt")]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Custom form field configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            alias = "customFormFields",
+            deserialize_with = "crate::lenient::null_default"
+        )]
         pub custom_form_fields: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
@@ -3498,18 +4207,22 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         ///Whether these widget settings are active
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
         ///Language code (e.g. en, fr)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
         ///SVG logo content
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
         ///Widget theme configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     impl WidgetSettings {
@@ -4936,229 +5649,6 @@ pub mod types {
                     name: Ok(value.name),
                     organization_id: Ok(value.organization_id),
                     type_: Ok(value.type_),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ApiError {
-            code: ::std::result::Result<
-                ::std::option::Option<i32>,
-                ::std::string::String,
-            >,
-            details: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
-            >,
-            error: ::std::result::Result<
-                ::std::option::Option<super::ApiErrorBody>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            success: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ApiError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    details: Ok(Default::default()),
-                    error: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                    status: Ok(Default::default()),
-                    success: Ok(Default::default()),
-                }
-            }
-        }
-        impl ApiError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for details: {e}")
-                    });
-                self
-            }
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApiErrorBody>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-            pub fn success<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.success = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ApiError> for super::ApiError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ApiError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    details: value.details?,
-                    error: value.error?,
-                    message: value.message?,
-                    status: value.status?,
-                    success: value.success?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ApiError> for ApiError {
-            fn from(value: super::ApiError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    details: Ok(value.details),
-                    error: Ok(value.error),
-                    message: Ok(value.message),
-                    status: Ok(value.status),
-                    success: Ok(value.success),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ApiErrorDetail {
-            code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            details: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ApiErrorDetail {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    details: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl ApiErrorDetail {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for details: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ApiErrorDetail> for super::ApiErrorDetail {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ApiErrorDetail,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    details: value.details?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ApiErrorDetail> for ApiErrorDetail {
-            fn from(value: super::ApiErrorDetail) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    details: Ok(value.details),
-                    message: Ok(value.message),
                 }
             }
         }
@@ -11692,6 +12182,229 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ErrorBody {
+            code: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            details: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<super::ErrorBodyError>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ErrorBody {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    details: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl ErrorBody {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ErrorBodyError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ErrorBody> for super::ErrorBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ErrorBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    details: value.details?,
+                    error: value.error?,
+                    message: value.message?,
+                    status: value.status?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ErrorBody> for ErrorBody {
+            fn from(value: super::ErrorBody) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    details: Ok(value.details),
+                    error: Ok(value.error),
+                    message: Ok(value.message),
+                    status: Ok(value.status),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ErrorDetail {
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            details: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ErrorDetail {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    details: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl ErrorDetail {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ErrorDetail> for super::ErrorDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ErrorDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    details: value.details?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ErrorDetail> for ErrorDetail {
+            fn from(value: super::ErrorDetail) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    details: Ok(value.details),
+                    message: Ok(value.message),
                 }
             }
         }
@@ -22902,10 +23615,9 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/api/v1/agents/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::ErrorBody>> {
             let Self { client, limit, offset } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -22991,6 +23703,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/agents/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListAgentsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_agents",
+                method: "GET",
+                path: "/api/v1/agents/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentServiceExt::create_agent`]
 
@@ -23031,10 +23754,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/agents/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CreateAgentResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CreateAgentResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -23122,6 +23844,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/agents/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CreateAgentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_agent",
+                method: "POST",
+                path: "/api/v1/agents/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentServiceExt::get_agent`]
 
@@ -23150,10 +23883,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/agents/{id}/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::GetAgentResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::GetAgentResponse>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -23238,6 +23970,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/agents/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetAgentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_agent",
+                method: "GET",
+                path: "/api/v1/agents/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentServiceExt::delete_agent`]
 
@@ -23266,8 +24009,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/agents/{id}/`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -23352,6 +24096,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/agents/{id}/`
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "delete_agent",
+                method: "DELETE",
+                path: "/api/v1/agents/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentServiceExt::update_agent`]
 
@@ -23406,10 +24159,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/api/v1/agents/{id}/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::UpdateAgentResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::UpdateAgentResponse>, Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -23500,6 +24252,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PATCH` request to `/api/v1/agents/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UpdateAgentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_agent",
+                method: "PATCH",
+                path: "/api/v1/agents/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentServiceExt::update_agent_status`]
 
@@ -23556,12 +24319,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/api/v1/agents/{id}/status/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::UpdateAgentStatusResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -23655,6 +24417,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PATCH` request to `/api/v1/agents/{id}/status/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UpdateAgentStatusResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_agent_status",
+                method: "PATCH",
+                path: "/api/v1/agents/{id}/status/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientModelServiceExt::list_voices`]
 
@@ -23707,10 +24480,9 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/api/v1/available-voice-ids/{llm_model_id}/voices`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ListVoicesResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::ListVoicesResponse>, Error<types::ErrorBody>> {
             let Self { client, llm_model_id, limit, offset } = self;
             let llm_model_id = llm_model_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -23764,6 +24536,17 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sends a `GET` request to `/api/v1/available-voice-ids/{llm_model_id}/voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListVoicesResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_voices",
+                method: "GET",
+                path: "/api/v1/available-voice-ids/{llm_model_id}/voices",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::list_calcom_appointments`]
@@ -23821,12 +24604,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/calcom/appointments`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListCalcomAppointmentsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, agent_id, limit, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
@@ -23915,6 +24697,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/calcom/appointments`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListCalcomAppointmentsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_calcom_appointments",
+                method: "GET",
+                path: "/api/v1/calcom/appointments",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAppointmentServiceExt::manage_calcom_appointment`]
 
@@ -23957,12 +24750,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/calcom/appointments/manage`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ManageAppointmentResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -24052,6 +24844,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/calcom/appointments/manage`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ManageAppointmentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "manage_calcom_appointment",
+                method: "POST",
+                path: "/api/v1/calcom/appointments/manage",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCalComServiceExt::get_calcom_appointment`]
 
@@ -24094,12 +24897,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/calcom/appointments/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetCalcomAppointmentResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, org_id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -24188,6 +24990,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/calcom/appointments/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetCalcomAppointmentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_calcom_appointment",
+                method: "GET",
+                path: "/api/v1/calcom/appointments/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCalComServiceExt::connect_calcom`]
 
@@ -24230,12 +25043,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/calcom/connect`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ConnectCalcomResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -24324,6 +25136,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/calcom/connect`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ConnectCalcomResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "connect_calcom",
+                method: "POST",
+                path: "/api/v1/calcom/connect",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCalComServiceExt::disconnect_calcom`]
 
@@ -24366,10 +25189,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/calcom/disconnect`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::DisconnectResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::DisconnectResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -24458,6 +25280,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/calcom/disconnect`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DisconnectResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "disconnect_calcom",
+                method: "POST",
+                path: "/api/v1/calcom/disconnect",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCalComServiceExt::list_calcom_event_types`]
 
@@ -24470,12 +25303,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/calcom/event-types`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListCalcomEventTypesResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!("{}/api/v1/calcom/event-types", client.baseurl,);
@@ -24558,6 +25390,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/calcom/event-types`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListCalcomEventTypesResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_calcom_event_types",
+                method: "GET",
+                path: "/api/v1/calcom/event-types",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCalComServiceExt::lookup_calcom_event_type`]
 
@@ -24586,12 +25429,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/calcom/event-types/lookup/{platform_id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetCalcomEventTypeResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, platform_id } = self;
             let platform_id = platform_id.map_err(Error::InvalidRequest)?;
@@ -24678,6 +25520,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/calcom/event-types/lookup/{platform_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetCalcomEventTypeResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "lookup_calcom_event_type",
+                method: "GET",
+                path: "/api/v1/calcom/event-types/lookup/{platform_id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCalComServiceExt::calcom_status`]
 
@@ -24706,10 +25559,12 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/calcom/status`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CalcomStatusResponse>, Error<types::ApiError>> {
+        ) -> Result<
+            ResponseValue<types::CalcomStatusResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, org_id } = self;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/calcom/status", client.baseurl,);
@@ -24792,6 +25647,17 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sends a `GET` request to `/api/v1/calcom/status`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CalcomStatusResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "calcom_status",
+                method: "GET",
+                path: "/api/v1/calcom/status",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
     /**Builder for [`ClientCallingServiceExt::list_call_sessions`]
@@ -24966,12 +25832,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/calling/call-sessions`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListCallSessionsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self {
                 client,
@@ -25063,6 +25928,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/calling/call-sessions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListCallSessionsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_call_sessions",
+                method: "GET",
+                path: "/api/v1/calling/call-sessions",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCallingServiceExt::get_call_session_detail`]
 
@@ -25091,12 +25967,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/calling/call-sessions-detail/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetCallSessionDetailResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -25148,6 +26023,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/calling/call-sessions-detail/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetCallSessionDetailResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_call_session_detail",
+                method: "GET",
+                path: "/api/v1/calling/call-sessions-detail/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCallingServiceExt::create_call`]
 
@@ -25188,10 +26074,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/calling/create-call`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CreateCallResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CreateCallResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -25243,6 +26128,17 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sends a `POST` request to `/api/v1/calling/create-call`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CreateCallResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_call",
+                method: "POST",
+                path: "/api/v1/calling/create-call",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::list_campaigns`]
@@ -25297,12 +26193,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/campaigns/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListCampaignsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, limit, offset, status } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -25391,6 +26286,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/campaigns/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListCampaignsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_campaigns",
+                method: "GET",
+                path: "/api/v1/campaigns/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::create_campaign`]
 
@@ -25433,10 +26339,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/campaigns/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -25524,6 +26429,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/campaigns/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_campaign",
+                method: "POST",
+                path: "/api/v1/campaigns/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::get_campaign`]
 
@@ -25552,10 +26468,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/campaigns/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -25640,6 +26555,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/campaigns/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_campaign",
+                method: "GET",
+                path: "/api/v1/campaigns/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::delete_campaign`]
 
@@ -25668,8 +26594,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/campaigns/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -25754,6 +26681,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/campaigns/{id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "delete_campaign",
+                method: "DELETE",
+                path: "/api/v1/campaigns/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::update_campaign`]
 
@@ -25810,10 +26746,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/api/v1/campaigns/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -25904,6 +26839,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PATCH` request to `/api/v1/campaigns/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_campaign",
+                method: "PATCH",
+                path: "/api/v1/campaigns/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::list_campaign_contacts`]
 
@@ -25956,12 +26902,11 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for offset failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/api/v1/campaigns/{id}/contacts`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListCampaignContactsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, limit, offset } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -26052,6 +26997,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/campaigns/{id}/contacts`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListCampaignContactsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_campaign_contacts",
+                method: "GET",
+                path: "/api/v1/campaigns/{id}/contacts",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::add_contacts_to_campaign`]
 
@@ -26106,12 +27062,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/campaigns/{id}/contacts`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::AddContactsToCampaignResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -26204,6 +27159,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/campaigns/{id}/contacts`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AddContactsToCampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "add_contacts_to_campaign",
+                method: "POST",
+                path: "/api/v1/campaigns/{id}/contacts",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::remove_contact_from_campaign`]
 
@@ -26246,8 +27212,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/campaigns/{id}/contacts/{contact_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, id, contact_id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
@@ -26334,6 +27301,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/campaigns/{id}/contacts/{contact_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "remove_contact_from_campaign",
+                method: "DELETE",
+                path: "/api/v1/campaigns/{id}/contacts/{contact_id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::pause_campaign`]
 
@@ -26362,10 +27338,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/campaigns/{id}/pause`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -26451,6 +27426,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/campaigns/{id}/pause`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "pause_campaign",
+                method: "POST",
+                path: "/api/v1/campaigns/{id}/pause",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::resume_campaign`]
 
@@ -26479,10 +27465,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/campaigns/{id}/resume`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -26568,6 +27553,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/campaigns/{id}/resume`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "resume_campaign",
+                method: "POST",
+                path: "/api/v1/campaigns/{id}/resume",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientCampaignServiceExt::start_campaign`]
 
@@ -26596,10 +27592,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/api/v1/campaigns/{id}/start`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -26685,6 +27680,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/campaigns/{id}/start`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "start_campaign",
+                method: "POST",
+                path: "/api/v1/campaigns/{id}/start",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::list_contacts`]
 
@@ -26738,10 +27744,12 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ListContactsResponse>, Error<types::ApiError>> {
+        ) -> Result<
+            ResponseValue<types::ListContactsResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, limit, offset, search } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -26829,6 +27837,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListContactsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_contacts",
+                method: "GET",
+                path: "/api/v1/contacts/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::create_contact`]
 
@@ -26871,10 +27890,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/contacts/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -26962,6 +27980,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/contacts/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_contact",
+                method: "POST",
+                path: "/api/v1/contacts/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::bulk_delete_contacts`]
 
@@ -27002,10 +28031,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/contacts/bulk-delete`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::BulkDeleteResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::BulkDeleteResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -27093,6 +28121,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/contacts/bulk-delete`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BulkDeleteResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "bulk_delete_contacts",
+                method: "POST",
+                path: "/api/v1/contacts/bulk-delete",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::get_contact`]
 
@@ -27121,10 +28160,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27209,6 +28247,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_contact",
+                method: "GET",
+                path: "/api/v1/contacts/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::delete_contact`]
 
@@ -27237,8 +28286,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/contacts/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27323,6 +28373,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/contacts/{id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "delete_contact",
+                method: "DELETE",
+                path: "/api/v1/contacts/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::update_contact`]
 
@@ -27379,10 +28438,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/api/v1/contacts/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -27473,6 +28531,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PATCH` request to `/api/v1/contacts/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_contact",
+                method: "PATCH",
+                path: "/api/v1/contacts/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_activities`]
 
@@ -27501,10 +28570,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}/activities`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27590,6 +28658,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}/activities`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_contact_activities",
+                method: "GET",
+                path: "/api/v1/contacts/{id}/activities",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_calls`]
 
@@ -27618,10 +28695,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}/calls`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27707,6 +28783,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}/calls`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_contact_calls",
+                method: "GET",
+                path: "/api/v1/contacts/{id}/calls",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_call_stats`]
 
@@ -27735,10 +28820,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}/calls/stats`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27824,6 +28908,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}/calls/stats`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_contact_call_stats",
+                method: "GET",
+                path: "/api/v1/contacts/{id}/calls/stats",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_campaigns`]
 
@@ -27852,10 +28945,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}/campaigns`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27941,6 +29033,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}/campaigns`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_contact_campaigns",
+                method: "GET",
+                path: "/api/v1/contacts/{id}/campaigns",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_detail`]
 
@@ -27969,10 +29070,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}/detail`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -28058,6 +29158,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}/detail`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_contact_detail",
+                method: "GET",
+                path: "/api/v1/contacts/{id}/detail",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::list_contact_notes`]
 
@@ -28086,10 +29195,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/contacts/{id}/notes`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -28175,6 +29283,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/contacts/{id}/notes`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_contact_notes",
+                method: "GET",
+                path: "/api/v1/contacts/{id}/notes",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientContactServiceExt::create_contact_note`]
 
@@ -28229,10 +29346,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/contacts/{id}/notes`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -28324,6 +29440,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/contacts/{id}/notes`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_contact_note",
+                method: "POST",
+                path: "/api/v1/contacts/{id}/notes",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::list_ghl_appointments`]
 
@@ -28395,12 +29520,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/ghl/appointments`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListGhlAppointmentsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, agent_id, limit, org_id, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
@@ -28491,6 +29615,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/appointments`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListGhlAppointmentsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_ghl_appointments",
+                method: "GET",
+                path: "/api/v1/ghl/appointments",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAppointmentServiceExt::manage_ghl_appointment`]
 
@@ -28533,12 +29668,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/ghl/appointments/manage`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ManageAppointmentResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -28628,6 +29762,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/ghl/appointments/manage`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ManageAppointmentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "manage_ghl_appointment",
+                method: "POST",
+                path: "/api/v1/ghl/appointments/manage",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::get_ghl_appointment`]
 
@@ -28671,12 +29816,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/ghl/appointments/{appointment_id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetGhlAppointmentResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, appointment_id, org_id } = self;
             let appointment_id = appointment_id.map_err(Error::InvalidRequest)?;
@@ -28765,6 +29909,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/appointments/{appointment_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetGhlAppointmentResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_ghl_appointment",
+                method: "GET",
+                path: "/api/v1/ghl/appointments/{appointment_id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::save_ghl_call_data`]
 
@@ -28807,10 +29962,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/ghl/calls/data`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -28863,6 +30017,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/ghl/calls/data`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "save_ghl_call_data",
+                method: "POST",
+                path: "/api/v1/ghl/calls/data",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::get_or_create_ghl_contact`]
 
@@ -28906,10 +30069,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/ghl/contacts`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::GhlContactResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::GhlContactResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -28963,6 +30125,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/ghl/contacts`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GhlContactResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_or_create_ghl_contact",
+                method: "POST",
+                path: "/api/v1/ghl/contacts",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::disconnect_ghl`]
 
@@ -28975,10 +30148,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `POST` request to `/api/v1/ghl/disconnect`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::DisconnectResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::DisconnectResponse>, Error<types::ErrorBody>> {
             let Self { client } = self;
             let url = format!("{}/api/v1/ghl/disconnect", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -29060,6 +30232,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/ghl/disconnect`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DisconnectResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "disconnect_ghl",
+                method: "POST",
+                path: "/api/v1/ghl/disconnect",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::ghlo_auth_authorize`]
 
@@ -29088,10 +30271,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/ghl/oauth/authorize`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorBody>> {
             let Self { client, organization_id } = self;
             let organization_id = organization_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/ghl/oauth/authorize", client.baseurl,);
@@ -29176,6 +30358,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/oauth/authorize`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "ghlo_auth_authorize",
+                method: "GET",
+                path: "/api/v1/ghl/oauth/authorize",
+            };
+            crate::call::send_raw(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::ghlo_auth_callback`]
 
@@ -29188,10 +30379,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/ghl/oauth/callback`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorBody>> {
             let Self { client } = self;
             let url = format!("{}/api/v1/ghl/oauth/callback", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -29265,6 +30455,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/oauth/callback`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "ghlo_auth_callback",
+                method: "GET",
+                path: "/api/v1/ghl/oauth/callback",
+            };
+            crate::call::send_raw(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::get_ghl_agent_by_calendar`]
 
@@ -29293,12 +30492,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/ghl/setup/agents/calendar/{calendar_id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetGhlAgentByCalendarResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, calendar_id } = self;
             let calendar_id = calendar_id.map_err(Error::InvalidRequest)?;
@@ -29385,6 +30583,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/setup/agents/calendar/{calendar_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetGhlAgentByCalendarResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_ghl_agent_by_calendar",
+                method: "GET",
+                path: "/api/v1/ghl/setup/agents/calendar/{calendar_id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::list_ghl_calendars`]
 
@@ -29397,12 +30606,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/ghl/setup/calendars`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListGhlCalendarsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!("{}/api/v1/ghl/setup/calendars", client.baseurl,);
@@ -29485,6 +30693,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/setup/calendars`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListGhlCalendarsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_ghl_calendars",
+                method: "GET",
+                path: "/api/v1/ghl/setup/calendars",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientGhlServiceExt::ghl_setup_status`]
 
@@ -29497,12 +30716,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/ghl/setup/status`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GhlSetupStatusResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!("{}/api/v1/ghl/setup/status", client.baseurl,);
@@ -29585,6 +30803,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/ghl/setup/status`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GhlSetupStatusResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "ghl_setup_status",
+                method: "GET",
+                path: "/api/v1/ghl/setup/status",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::add_twilio_number`]
 
@@ -29627,12 +30856,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/phone-numbers/add-twilio`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::AddTwilioNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -29707,6 +30935,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/phone-numbers/add-twilio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AddTwilioNumberResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "add_twilio_number",
+                method: "POST",
+                path: "/api/v1/phone-numbers/add-twilio",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::list_available_numbers`]
 
@@ -29762,12 +31001,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/phone-numbers/available-numbers/{iso_country}/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListAvailableNumbersResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, iso_country, page_size, region } = self;
             let iso_country = iso_country.map_err(Error::InvalidRequest)?;
@@ -29858,6 +31096,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/phone-numbers/available-numbers/{iso_country}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListAvailableNumbersResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_available_numbers",
+                method: "GET",
+                path: "/api/v1/phone-numbers/available-numbers/{iso_country}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::buy_phone_number`]
 
@@ -29900,12 +31149,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/phone-numbers/buy/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::BuyPhoneNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -29994,6 +31242,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/phone-numbers/buy/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BuyPhoneNumberResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "buy_phone_number",
+                method: "POST",
+                path: "/api/v1/phone-numbers/buy/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::create_telephony_type`]
 
@@ -30037,12 +31296,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/phone-numbers/create/telephony`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::CreateTelephonyTypeResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -30120,6 +31378,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/phone-numbers/create/telephony`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CreateTelephonyTypeResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_telephony_type",
+                method: "POST",
+                path: "/api/v1/phone-numbers/create/telephony",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::list_imported_phone_numbers`]
 
@@ -30132,12 +31401,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/phone-numbers/import`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListImportedPhoneNumbersResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!("{}/api/v1/phone-numbers/import", client.baseurl,);
@@ -30199,6 +31467,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/phone-numbers/import`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListImportedPhoneNumbersResponse>,
+            crate::Error,
+        > {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_imported_phone_numbers",
+                method: "GET",
+                path: "/api/v1/phone-numbers/import",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::import_phone_number`]
 
@@ -30241,12 +31523,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/phone-numbers/import/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ImportPhoneNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -30336,6 +31617,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/phone-numbers/import/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "import_phone_number",
+                method: "POST",
+                path: "/api/v1/phone-numbers/import/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::get_imported_phone_number`]
 
@@ -30364,12 +31656,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/phone-numbers/import/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ImportPhoneNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -30442,6 +31733,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/phone-numbers/import/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_imported_phone_number",
+                method: "GET",
+                path: "/api/v1/phone-numbers/import/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::update_imported_phone_number`]
 
@@ -30499,12 +31801,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/api/v1/phone-numbers/import/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ImportPhoneNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -30584,6 +31885,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PUT` request to `/api/v1/phone-numbers/import/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_imported_phone_number",
+                method: "PUT",
+                path: "/api/v1/phone-numbers/import/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::delete_imported_phone_number`]
 
@@ -30612,12 +31924,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/phone-numbers/import/{id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::DeleteImportedPhoneNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -30690,6 +32001,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/phone-numbers/import/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::DeleteImportedPhoneNumberResponse>,
+            crate::Error,
+        > {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "delete_imported_phone_number",
+                method: "DELETE",
+                path: "/api/v1/phone-numbers/import/{id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::list_purchased_numbers`]
 
@@ -30746,12 +32071,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/phone-numbers/list`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListPurchasedNumbersResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, is_active, iso_country, region } = self;
             let is_active = is_active.map_err(Error::InvalidRequest)?;
@@ -30840,6 +32164,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/phone-numbers/list`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListPurchasedNumbersResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_purchased_numbers",
+                method: "GET",
+                path: "/api/v1/phone-numbers/list",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::get_selected_telephony`]
 
@@ -30852,12 +32187,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/phone-numbers/selected-telephony`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetSelectedTelephonyResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!(
@@ -30928,6 +32262,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/phone-numbers/selected-telephony`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetSelectedTelephonyResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_selected_telephony",
+                method: "GET",
+                path: "/api/v1/phone-numbers/selected-telephony",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::list_twilio_owned_numbers`]
 
@@ -30940,12 +32285,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/phone-numbers/twilio-owned-numbers/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListTwilioOwnedNumbersResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!(
@@ -31030,6 +32374,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/phone-numbers/twilio-owned-numbers/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListTwilioOwnedNumbersResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_twilio_owned_numbers",
+                method: "GET",
+                path: "/api/v1/phone-numbers/twilio-owned-numbers/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientPhoneServiceExt::release_phone_number`]
 
@@ -31058,12 +32413,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/phone-numbers/{phone_number}/release/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ReleasePhoneNumberResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, phone_number } = self;
             let phone_number = phone_number.map_err(Error::InvalidRequest)?;
@@ -31150,6 +32504,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/phone-numbers/{phone_number}/release/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReleasePhoneNumberResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "release_phone_number",
+                method: "DELETE",
+                path: "/api/v1/phone-numbers/{phone_number}/release/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::discover_ur_ls`]
 
@@ -31190,10 +32555,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/rag/discover`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -31281,6 +32645,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/rag/discover`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "discover_ur_ls",
+                method: "POST",
+                path: "/api/v1/rag/discover",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::get_document`]
 
@@ -31323,10 +32696,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/rag/document`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, doc_id, org_id } = self;
             let doc_id = doc_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
@@ -31412,6 +32784,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/rag/document`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_document",
+                method: "GET",
+                path: "/api/v1/rag/document",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::upsert_document`]
 
@@ -31454,10 +32835,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/rag/document`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -31545,6 +32925,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/rag/document`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "upsert_document",
+                method: "POST",
+                path: "/api/v1/rag/document",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::list_documents`]
 
@@ -31587,10 +32976,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/rag/documents`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, kb_id, org_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
@@ -31676,6 +33064,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/rag/documents`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_documents",
+                method: "GET",
+                path: "/api/v1/rag/documents",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::list_exclusions`]
 
@@ -31718,10 +33115,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/rag/exclusions`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, kb_id, org_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
@@ -31807,6 +33203,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/rag/exclusions`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_exclusions",
+                method: "GET",
+                path: "/api/v1/rag/exclusions",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::manage_exclusions`]
 
@@ -31849,10 +33254,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/rag/exclusions`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -31941,6 +33345,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/rag/exclusions`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "manage_exclusions",
+                method: "POST",
+                path: "/api/v1/rag/exclusions",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::get_knowledge_base`]
 
@@ -31969,12 +33382,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/rag/get-knowledge-base/{kb_id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::KnowledgeBaseResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, kb_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
@@ -32025,6 +33437,17 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sends a `GET` request to `/api/v1/rag/get-knowledge-base/{kb_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::KnowledgeBaseResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_knowledge_base",
+                method: "GET",
+                path: "/api/v1/rag/get-knowledge-base/{kb_id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::add_knowledge_base_sources`]
@@ -32083,12 +33506,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/rag/knowledge-base/{kb_id}/add-sources`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::AddKnowledgeBaseSourcesResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, kb_id, body } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
@@ -32147,6 +33569,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/rag/knowledge-base/{kb_id}/add-sources`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AddKnowledgeBaseSourcesResponse>,
+            crate::Error,
+        > {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "add_knowledge_base_sources",
+                method: "POST",
+                path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::delete_knowledge_base_source`]
 
@@ -32189,12 +33625,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::KnowledgeBaseResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, kb_id, source_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
@@ -32247,6 +33682,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::KnowledgeBaseResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "delete_knowledge_base_source",
+                method: "DELETE",
+                path: "/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::list_knowledge_bases`]
 
@@ -32275,10 +33721,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/rag/knowledgebases`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, org_id } = self;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/rag/knowledgebases", client.baseurl,);
@@ -32362,6 +33807,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/rag/knowledgebases`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_knowledge_bases",
+                method: "GET",
+                path: "/api/v1/rag/knowledgebases",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::query_knowledge_base`]
 
@@ -32402,10 +33856,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/rag/query`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -32493,6 +33946,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/rag/query`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "query_knowledge_base",
+                method: "POST",
+                path: "/api/v1/rag/query",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientRagServiceExt::refresh_knowledge_base`]
 
@@ -32533,10 +33995,9 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/rag/refresh`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -32624,6 +34085,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/rag/refresh`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "refresh_knowledge_base",
+                method: "POST",
+                path: "/api/v1/rag/refresh",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentToolServiceExt::list_agent_tools`]
 
@@ -32662,12 +34132,11 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/api/v1/tools/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListAgentToolsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, limit, offset } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -32754,6 +34223,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/tools/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListAgentToolsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_agent_tools",
+                method: "GET",
+                path: "/api/v1/tools/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentToolServiceExt::create_agent_tool`]
 
@@ -32796,12 +34276,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/tools/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::CreateAgentToolResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -32890,6 +34369,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/tools/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CreateAgentToolResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_agent_tool",
+                method: "POST",
+                path: "/api/v1/tools/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentToolServiceExt::get_agent_tool`]
 
@@ -32918,10 +34408,12 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/tools/{id}/`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::GetAgentToolResponse>, Error<types::ApiError>> {
+        ) -> Result<
+            ResponseValue<types::GetAgentToolResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -33006,6 +34498,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/tools/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetAgentToolResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_agent_tool",
+                method: "GET",
+                path: "/api/v1/tools/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentToolServiceExt::delete_agent_tool`]
 
@@ -33034,8 +34537,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/tools/{id}/`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -33120,6 +34624,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/tools/{id}/`
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "delete_agent_tool",
+                method: "DELETE",
+                path: "/api/v1/tools/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientAgentToolServiceExt::update_agent_tool`]
 
@@ -33176,12 +34689,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/api/v1/tools/{id}/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::UpdateAgentToolResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -33273,6 +34785,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PATCH` request to `/api/v1/tools/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UpdateAgentToolResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_agent_tool",
+                method: "PATCH",
+                path: "/api/v1/tools/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::list_widget_settings`]
 
@@ -33285,12 +34808,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/api/v1/widget-settings/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListWidgetSettingsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client } = self;
             let url = format!("{}/api/v1/widget-settings/", client.baseurl,);
@@ -33373,6 +34895,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/widget-settings/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListWidgetSettingsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_widget_settings",
+                method: "GET",
+                path: "/api/v1/widget-settings/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::create_widget_settings`]
 
@@ -33416,12 +34949,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/api/v1/widget-settings/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::CreateWidgetSettingsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -33511,6 +35043,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `POST` request to `/api/v1/widget-settings/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CreateWidgetSettingsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "create_widget_settings",
+                method: "POST",
+                path: "/api/v1/widget-settings/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::get_widget_settings`]
 
@@ -33539,12 +35082,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/api/v1/widget-settings/{id}/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::GetWidgetSettingsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -33631,6 +35173,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/api/v1/widget-settings/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetWidgetSettingsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_widget_settings",
+                method: "GET",
+                path: "/api/v1/widget-settings/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::deactivate_widget_settings`]
 
@@ -33659,8 +35212,9 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `DELETE` request to `/api/v1/widget-settings/{id}/`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -33746,6 +35300,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `DELETE` request to `/api/v1/widget-settings/{id}/`
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "deactivate_widget_settings",
+                method: "DELETE",
+                path: "/api/v1/widget-settings/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::update_widget_settings`]
 
@@ -33803,12 +35366,11 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/api/v1/widget-settings/{id}/`
-        pub async fn send(
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::UpdateWidgetSettingsResponse>,
-            Error<types::ApiError>,
+            Error<types::ErrorBody>,
         > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -33902,6 +35464,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `PATCH` request to `/api/v1/widget-settings/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::UpdateWidgetSettingsResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "update_widget_settings",
+                method: "PATCH",
+                path: "/api/v1/widget-settings/{id}/",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientHealthServiceExt::health_check`]
 
@@ -33914,10 +35487,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/health`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::HealthResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::HealthResponse>, Error<types::ErrorBody>> {
             let Self { client } = self;
             let url = format!("{}/health", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -33978,6 +35550,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        ///Sends a `GET` request to `/health`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::HealthResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "health_check",
+                method: "GET",
+                path: "/health",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
     }
     /**Builder for [`ClientHealthServiceExt::readiness_check`]
 
@@ -33990,10 +35573,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/ready`
-        pub async fn send(
+        async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::ReadyResponse>, Error<types::ApiError>> {
+        ) -> Result<ResponseValue<types::ReadyResponse>, Error<types::ErrorBody>> {
             let Self { client } = self;
             let url = format!("{}/ready", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -34060,6 +35642,17 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sends a `GET` request to `/ready`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReadyResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "readiness_check",
+                method: "GET",
+                path: "/ready",
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
 }

@@ -1,11 +1,11 @@
-//! Client configuration: building a [`Client`] from code or the environment, and the
-//! credentials it carries (never printed).
+//! Client configuration: building a [`Client`] from code or the environment, the credentials
+//! it carries (never printed), and the per-request [`Options`] that retries and timeouts read.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
-use reqwest::header::{HeaderValue, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
-use crate::Client;
+use crate::{Client, RetryPolicy};
 
 /// Where the Agni API lives.
 pub const DEFAULT_BASE_URL: &str = "https://api.ravan.ai";
@@ -17,6 +17,40 @@ pub const BASE_URL_ENV: &str = "AGNI_BASE_URL";
 pub const API_KEY_HEADER: &str = "X-Api-Key";
 
 const USER_AGENT_VALUE: &str = concat!("agni-rs/", env!("CARGO_PKG_VERSION"));
+
+/// How each request is executed. Set defaults on [`ClientBuilder`]; change them for some
+/// requests with [`Client::with_options`].
+///
+/// ```
+/// let options = agni::Options::default();
+/// assert_eq!(options.retry.max_retries, 2);
+/// assert_eq!(options.timeout, std::time::Duration::from_secs(60));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// When failed requests are retried.
+    pub retry: RetryPolicy,
+    /// Longest one attempt may take, response body included (default 60 s: starting a call
+    /// can take far longer than a typical REST request).
+    pub timeout: Duration,
+    /// Longest a whole call may take, all attempts and waits included (default 180 s).
+    pub deadline: Duration,
+    /// Largest response body read into memory (default 16 MiB); larger answers fail with
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub max_response_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            deadline: Duration::from_secs(180),
+            max_response_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
 
 /// Why a [`Client`] could not be built. Nothing has been sent when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +77,12 @@ pub enum BuildError {
         /// The URL as given.
         url: String,
     },
+    /// A default header has an invalid name or value.
+    #[error("invalid default header {name:?}")]
+    InvalidHeader {
+        /// The header name as given.
+        name: String,
+    },
     /// The HTTP client could not be constructed (TLS backend initialisation failed).
     #[error("cannot construct the HTTP client")]
     Http(#[source] reqwest::Error),
@@ -55,6 +95,7 @@ pub enum BuildError {
 #[derive(Clone)]
 pub struct ClientState {
     api_key: HeaderValue,
+    options: Options,
 }
 
 impl ClientState {
@@ -88,6 +129,10 @@ pub struct ClientBuilder {
     api_key: Option<String>,
     base_url: Option<String>,
     allow_insecure_http: bool,
+    options: Options,
+    connect_timeout: Option<Duration>,
+    user_agent_suffix: Option<String>,
+    default_headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -96,6 +141,17 @@ impl fmt::Debug for ClientBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("options", &self.options)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field(
+                "default_headers",
+                &self
+                    .default_headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -143,6 +199,87 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets the retry policy (default: 2 retries, see [`RetryPolicy`]).
+    ///
+    /// ```
+    /// let client = agni::Client::builder().api_key("k").retry(agni::RetryPolicy::none()).build()?;
+    /// assert_eq!(client.options().retry.max_retries, 0);
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = policy;
+        self
+    }
+
+    /// Sets the longest one attempt may take (default 60 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let client = agni::Client::builder().api_key("k").timeout(Duration::from_secs(20)).build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// Sets the longest a whole call may take, retries included (default 180 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let client = agni::Client::builder().api_key("k").deadline(Duration::from_secs(30)).build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = deadline;
+        self
+    }
+
+    /// Sets how long establishing a connection may take (default 10 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let client = agni::Client::builder().api_key("k").connect_timeout(Duration::from_secs(3)).build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the largest response body read into memory (default 16 MiB).
+    ///
+    /// ```
+    /// let client = agni::Client::builder().api_key("k").max_response_bytes(1 << 20).build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.options.max_response_bytes = limit;
+        self
+    }
+
+    /// Appends `suffix` to the `User-Agent` (`agni-rs/0.1.0 my-app/2.3`).
+    ///
+    /// ```
+    /// let client = agni::Client::builder().api_key("k").user_agent_suffix("my-app/2.3").build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Adds a header sent with every request (validated by [`build`](Self::build)).
+    ///
+    /// ```
+    /// let client = agni::Client::builder().api_key("k").default_header("X-Tenant", "acme").build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Validates the configuration and builds the client. Sends nothing.
     ///
     /// ```
@@ -162,22 +299,33 @@ impl ClientBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
         )?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.default_headers {
+            let invalid = || BuildError::InvalidHeader { name: name.clone() };
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+            headers.append(header, HeaderValue::from_str(value).map_err(|_| invalid())?);
+        }
+        let user_agent = match &self.user_agent_suffix {
+            Some(suffix) => HeaderValue::from_str(&format!("{USER_AGENT_VALUE} {suffix}"))
+                .map_err(|_| BuildError::InvalidHeader {
+                    name: USER_AGENT.to_string(),
+                })?,
+            None => HeaderValue::from_static(USER_AGENT_VALUE),
+        };
+        headers.insert(USER_AGENT, user_agent);
         let http = reqwest::Client::builder()
             // A redirect would carry X-Api-Key to wherever it points (reqwest strips only the
             // standard credential headers), so the API client never follows one.
             .redirect(reqwest::redirect::Policy::none())
-            .default_headers(
-                [(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))]
-                    .into_iter()
-                    .collect(),
-            )
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .default_headers(headers)
             .build()
             .map_err(BuildError::Http)?;
-        Ok(Client::new_with_client(
-            &base_url,
-            http,
-            ClientState { api_key },
-        ))
+        let state = ClientState {
+            api_key,
+            options: self.options,
+        };
+        Ok(Client::new_with_client(&base_url, http, state))
     }
 }
 
@@ -239,6 +387,39 @@ impl Client {
             builder = builder.base_url(url);
         }
         builder.build()
+    }
+
+    /// The options requests from this client run with.
+    ///
+    /// ```
+    /// let client = agni::Client::builder().api_key("k").build()?;
+    /// assert_eq!(client.options(), &agni::Options::default());
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn options(&self) -> &Options {
+        &progenitor_client::ClientInfo::inner(self).options
+    }
+
+    /// A cheap copy of this client with changed options, sharing its connection pool: for a
+    /// request that needs a longer timeout, or must not be retried.
+    ///
+    /// ```
+    /// # async fn run(client: &agni::Client) -> Result<(), agni::Error> {
+    /// use agni::prelude::*;
+    /// let once = client.with_options(|o| o.retry = agni::RetryPolicy::none());
+    /// once.health_check().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_options(&self, change: impl FnOnce(&mut Options)) -> Client {
+        let mut state = progenitor_client::ClientInfo::inner(self).clone();
+        change(&mut state.options);
+        Client::new_with_client(self.baseurl(), self.http().clone(), state)
+    }
+
+    /// The underlying HTTP client (shared connection pool).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        progenitor_client::ClientInfo::client(self)
     }
 
     /// The base URL requests are sent to, without a trailing slash.

@@ -1,5 +1,6 @@
 //! The hooks progenitor calls around every generated operation: the one place that
-//! authenticates requests, so no operation can forget to.
+//! authenticates requests and executes them (with retries, see [`crate::retry`]), so no
+//! operation can forget either.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
@@ -13,5 +14,13 @@ impl ClientHooks<ClientState> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         self.inner().authenticate(request);
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::retry::execute(self, request, info.operation_id).await
     }
 }

@@ -25,8 +25,13 @@
 //! - [`client`] owns configuration: the builder, the environment, the redacted credentials;
 //! - `hooks` is the single place every request passes through (authentication).
 
+#[doc(hidden)]
+pub mod call;
 pub mod client;
+mod error;
 mod hooks;
+#[doc(hidden)] pub mod lenient;
+mod retry;
 
 // progenitor emits the 4XX/5XX range arms (added by the overlay) before the documented codes they
 // contain; every arm decodes the same ApiError, so the shadowed arms change nothing.
@@ -35,8 +40,10 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/agni.rs"));
 }
 
-pub use client::{BuildError, ClientBuilder, ClientState};
-pub use generated::{ByteStream, Client, Error, ResponseValue, builder, types};
+pub use client::{BuildError, ClientBuilder, ClientState, Options};
+pub use error::{ApiError, Error, ErrorCode, LostStage, Result};
+pub use generated::{ByteStream, Client, ResponseValue, builder, types};
+pub use retry::RetryPolicy;
 
 /// Everything needed to call operations: the [`Client`] and one extension trait per API tag
 /// (`ClientAgentServiceExt`, `ClientPhoneServiceExt`, ...).

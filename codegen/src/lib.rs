@@ -5,6 +5,9 @@
 //! the checked-in snapshot is byte-for-byte the code the crate compiles; `cargo xtask generate
 //! --check` proves it in CI.
 
+mod lenient;
+mod send;
+
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
@@ -45,6 +48,8 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     let spec: openapiv3::OpenAPI =
         serde_saphyr::from_str(spec_yaml).map_err(|e| Error::Parse(e.to_string()))?;
     let tokens = Generator::new(&settings()).generate_tokens(&spec)?;
-    let file: syn::File = syn::parse2(tokens)?;
+    let mut file: syn::File = syn::parse2(tokens)?;
+    send::route_through_agni(&mut file);
+    lenient::apply(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }

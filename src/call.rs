@@ -1,0 +1,145 @@
+//! One call of one operation, from the generated `send` to an [`agni::Error`](crate::Error).
+//!
+//! Every generated builder's `send` is a thin wrapper (added by `agni-codegen`) that runs
+//! progenitor's request code inside [`send`]. progenitor's hook interface can only hand back a
+//! `reqwest::Response` or a `reqwest::Error`, so the hook ([`crate::retry`]) records its richer
+//! verdict — the API error, the final status, how many attempts it took — in a task-local
+//! [`CallContext`], and [`send`] turns that and progenitor's own result into one [`Error`].
+
+use std::{cell::RefCell, future::Future};
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::{Error, ResponseValue, error::excerpt, types::ErrorBody};
+
+/// What the generated code knows about an operation, for tracing and retries.
+#[derive(Debug)]
+pub struct Operation {
+    /// progenitor's operation name, e.g. `list_agents`.
+    pub id: &'static str,
+    /// HTTP method, e.g. `GET`.
+    pub method: &'static str,
+    /// Path template, e.g. `/api/v1/agents/{id}/`.
+    pub path: &'static str,
+}
+
+/// What the hook found out while executing a call.
+#[derive(Debug, Default)]
+pub(crate) struct Verdict {
+    /// The error to return, overriding whatever progenitor made of the response.
+    pub error: Option<Error>,
+    /// Status of the last response, for decode errors.
+    pub status: Option<StatusCode>,
+}
+
+/// The task-local state of one call.
+pub(crate) struct CallContext {
+    pub operation: &'static Operation,
+    pub verdict: RefCell<Verdict>,
+}
+
+tokio::task_local! {
+    static CALL: CallContext;
+}
+
+/// Runs `f` with the current call's context, if the hook runs inside [`send`].
+pub(crate) fn with_call<R>(f: impl FnOnce(&CallContext) -> R) -> Option<R> {
+    CALL.try_with(f).ok()
+}
+
+/// Runs one generated call with a JSON response and maps its outcome into [`Error`].
+#[doc(hidden)]
+pub async fn send<T, F>(
+    operation: &'static Operation,
+    generated: F,
+) -> Result<ResponseValue<T>, Error>
+where
+    T: DeserializeOwned,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>>,
+{
+    run(operation, generated, failing_path::<T>).await
+}
+
+/// Runs one generated call whose response is not decoded (a byte stream).
+#[doc(hidden)]
+pub async fn send_raw<T, F>(
+    operation: &'static Operation,
+    generated: F,
+) -> Result<ResponseValue<T>, Error>
+where
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>>,
+{
+    run(operation, generated, |_| ".".to_owned()).await
+}
+
+/// Where in `body` decoding into `T` fails, as a serde path (`data[3].status`).
+fn failing_path<T: DeserializeOwned>(body: &[u8]) -> String {
+    serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(body))
+        .err()
+        .map(|e| e.path().to_string())
+        .unwrap_or_else(|| ".".to_owned())
+}
+
+async fn run<T, F>(
+    operation: &'static Operation,
+    generated: F,
+    failing_path: fn(&[u8]) -> String,
+) -> Result<ResponseValue<T>, Error>
+where
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>>,
+{
+    let context = CallContext {
+        operation,
+        verdict: RefCell::default(),
+    };
+    let (result, verdict) = CALL
+        .scope(context, async {
+            let result = generated.await;
+            let verdict = CALL.with(|call| call.verdict.take());
+            (result, verdict)
+        })
+        .await;
+    if let Some(error) = verdict.error {
+        return Err(error);
+    }
+    result.map_err(|error| from_generated(operation, verdict.status, error, failing_path))
+}
+
+/// Maps what progenitor reports when the hook recorded no verdict of its own.
+fn from_generated(
+    operation: &'static Operation,
+    status: Option<StatusCode>,
+    error: progenitor_client::Error<ErrorBody>,
+    failing_path: fn(&[u8]) -> String,
+) -> Error {
+    use progenitor_client::Error as Generated;
+    match error {
+        Generated::InvalidRequest(reason) | Generated::Custom(reason) => {
+            Error::InvalidRequest(reason)
+        }
+        Generated::InvalidResponsePayload(body, source) => {
+            // serde_json reports line and column; the path names the field that failed.
+            Error::Decode {
+                operation: operation.id,
+                status: status.unwrap_or(StatusCode::OK),
+                path: failing_path(&body),
+                excerpt: excerpt(&body),
+                source,
+            }
+        }
+        Generated::CommunicationError(e)
+        | Generated::ResponseBodyError(e)
+        | Generated::InvalidUpgrade(e) => {
+            crate::retry::classify(e, crate::error::LostStage::BeforeResponse)
+        }
+        // The hook turns every non-2xx answer into a verdict, so these only surface if a
+        // response reached progenitor without passing the hook.
+        Generated::ErrorResponse(response) => {
+            crate::error::ApiError::from_response(response.status(), response.headers(), &[]).into()
+        }
+        Generated::UnexpectedResponse(response) => {
+            crate::error::ApiError::from_response(response.status(), response.headers(), &[]).into()
+        }
+    }
+}
