@@ -30,7 +30,8 @@ pub mod call;
 pub mod client;
 mod error;
 mod hooks;
-#[doc(hidden)] pub mod lenient;
+#[doc(hidden)]
+pub mod lenient;
 mod retry;
 
 // progenitor emits the 4XX/5XX range arms (added by the overlay) before the documented codes they

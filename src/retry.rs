@@ -311,8 +311,14 @@ async fn attempt(http: &reqwest::Client, request: reqwest::Request, max_bytes: u
     }
     let body = body.freeze();
     if status.is_redirection() {
-        let location = headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        return Attempt::Failure { error: Error::Redirect { status, location }, reached_server: true };
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        return Attempt::Failure {
+            error: Error::Redirect { status, location },
+            reached_server: true,
+        };
     }
     if !status.is_success() || envelope_says_failure(&body) {
         let error = ApiError::from_response(status, &headers, &body).into();

@@ -40,7 +40,8 @@ use serde_json::{Value, json};
 const API_KEY: &str = "test-key";
 const AWKWARD: &str = "a/b c?d#é%";
 /// Where the documented redirects of the GoHighLevel OAuth operations point in the mock.
-const REDIRECT_TARGET: &str = "https://marketplace.gohighlevel.com/oauth/chooselocation?client_id=agni";
+const REDIRECT_TARGET: &str =
+    "https://marketplace.gohighlevel.com/oauth/chooselocation?client_id=agni";
 /// `AWKWARD` with every byte outside RFC 3986's unreserved set percent-encoded, written out by hand
 /// so the expectation does not share code with the SDK's encoder.
 const AWKWARD_ENCODED: &str = "a%2Fb%20c%3Fd%23%C3%A9%25";
@@ -208,7 +209,9 @@ fn typed_json<T: Serialize, E: Display>(result: Result<ResponseValue<T>, E>) -> 
 /// its `Location` as `{"redirect": location}` so the harness can compare it.
 fn redirect_json<T>(result: Result<ResponseValue<T>, agni::Error>) -> Outcome {
     match result {
-        Err(agni::Error::Redirect { location, .. }) => Ok(serde_json::json!({ "redirect": location })),
+        Err(agni::Error::Redirect { location, .. }) => {
+            Ok(serde_json::json!({ "redirect": location }))
+        }
         Err(e) => Err(format!("expected a redirect, the SDK returned: {e:#}")),
         Ok(_) => Err("expected a redirect, the SDK returned a success".to_owned()),
     }
@@ -626,7 +629,9 @@ async fn check(
     let expected = if (300..400).contains(&op.status) {
         serde_json::json!({ "redirect": REDIRECT_TARGET })
     } else {
-        op.response.as_ref().map_or(Value::Null, without_empty_members)
+        op.response
+            .as_ref()
+            .map_or(Value::Null, without_empty_members)
     };
     let mut differences = Vec::new();
     diff(

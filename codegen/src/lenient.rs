@@ -80,7 +80,13 @@ fn is_string_enum(e: &ItemEnum) -> bool {
     derives(&e.attrs, "Deserialize")
         && !e.variants.is_empty()
         && e.variants.iter().all(|v| matches!(v.fields, Fields::Unit))
-        && serde_metas(&e.attrs).is_empty()
+        && !serde_metas(&e.attrs).iter().any(|m| {
+            let key = m.path().get_ident().map(ToString::to_string);
+            matches!(
+                key.as_deref(),
+                Some("untagged" | "tag" | "content" | "transparent" | "from" | "try_from")
+            )
+        })
 }
 
 struct Pass {
@@ -185,7 +191,9 @@ fn open_enum(item: &mut ItemEnum, unknown: &Ident) {
         else {
             continue;
         };
-        let kept = paths.into_iter().filter(|p| !p.is_ident("Copy"));
+        let kept = paths
+            .into_iter()
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Copy"));
         *attr = parse_quote!(#[derive(#(#kept),*)]);
     }
     item.variants.push(parse_quote! {
