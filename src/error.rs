@@ -19,7 +19,8 @@ const REQUEST_ID_HEADERS: [&str; 3] = [
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong calling the Agni API.
+/// Everything that can go wrong calling the Agni API. `{e}` is one sentence for a person;
+/// `{e:#}` appends the chain of causes.
 ///
 /// ```
 /// # async fn run(client: &agni::Client) {
@@ -32,32 +33,26 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// }
 /// # }
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status, or with `"success": false` in a 2xx envelope.
-    #[error(transparent)]
     Api(Box<ApiError>),
     /// No connection could be made (refused, DNS failure, TLS handshake). The request was not sent.
-    #[error("cannot connect to the Agni API")]
-    Connect(#[source] reqwest::Error),
+    Connect(reqwest::Error),
     /// The request or its response took longer than the configured timeout or deadline.
-    #[error("the request to the Agni API timed out")]
-    Timeout(#[source] Option<reqwest::Error>),
+    Timeout(Option<reqwest::Error>),
     /// The connection failed after the request may have been sent: reset before the response,
     /// or dropped in the middle of the response body.
-    #[error("the connection to the Agni API was lost {stage}")]
     ConnectionLost {
         /// When it was lost.
         stage: LostStage,
         /// The transport error.
-        #[source]
         source: reqwest::Error,
     },
     /// The API answered with a redirect. The client never follows one (it would carry the API
     /// key along); the GoHighLevel OAuth operations answer this way by design, and `location`
     /// is where a browser should go.
-    #[error("the Agni API redirected ({status}) to {location:?}")]
     Redirect {
         /// The 3xx status.
         status: StatusCode,
@@ -65,13 +60,11 @@ pub enum Error {
         location: Option<String>,
     },
     /// The response body exceeded the configured size cap and was not read further.
-    #[error("the response body exceeded the {limit}-byte limit")]
     ResponseTooLarge {
         /// The configured cap, in bytes.
         limit: usize,
     },
     /// A successful response whose body does not match the expected type.
-    #[error("cannot decode the {operation} response (HTTP {status}) at `{path}`")]
     Decode {
         /// The operation, e.g. `list_agents`.
         operation: &'static str,
@@ -82,13 +75,65 @@ pub enum Error {
         /// The start of the body.
         excerpt: String,
         /// What serde reported.
-        #[source]
         source: serde_json::Error,
     },
     /// The request was refused before anything was sent: a required field is missing, a value
     /// cannot be represented, a phone number is invalid.
-    #[error("invalid request: {0}")]
     InvalidRequest(String),
+}
+
+impl fmt::Display for Error {
+    /// One readable sentence; with `{:#}`, followed by each underlying cause.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(api) => write!(f, "{api}")?,
+            Error::Connect(_) => f.write_str("cannot connect to the Agni API")?,
+            Error::Timeout(_) => f.write_str("the request to the Agni API timed out")?,
+            Error::ConnectionLost { stage, .. } => {
+                write!(f, "the connection to the Agni API was lost {stage}")?
+            }
+            Error::Redirect { status, location } => write!(
+                f,
+                "the Agni API redirected ({status}) to {}",
+                location.as_deref().unwrap_or("nowhere")
+            )?,
+            Error::ResponseTooLarge { limit } => {
+                write!(f, "the response body exceeded the {limit}-byte limit")?
+            }
+            Error::Decode {
+                operation,
+                status,
+                path,
+                ..
+            } => write!(
+                f,
+                "cannot decode the {operation} response (HTTP {status}) at `{path}`"
+            )?,
+            Error::InvalidRequest(reason) => write!(f, "invalid request: {reason}")?,
+        }
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(error) = cause {
+                write!(f, ": {error}")?;
+                cause = error.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connect(source) | Error::ConnectionLost { source, .. } => Some(source),
+            Error::Timeout(source) => source.as_ref().map(|e| e as _),
+            Error::Decode { source, .. } => Some(source),
+            Error::Api(_)
+            | Error::Redirect { .. }
+            | Error::ResponseTooLarge { .. }
+            | Error::InvalidRequest(_) => None,
+        }
+    }
 }
 
 /// When a connection was lost.
@@ -291,5 +336,70 @@ impl Error {
             Error::Api(api) => crate::retry::is_retryable_status(api.status),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alternate_display_appends_the_chain_of_causes() {
+        let source = serde_json::from_str::<u8>("\"x\"").expect_err("not a number");
+        let error = Error::Decode {
+            operation: "get_agent",
+            status: StatusCode::OK,
+            path: "data.temperature".into(),
+            excerpt: String::new(),
+            source,
+        };
+        assert_eq!(
+            error.to_string(),
+            "cannot decode the get_agent response (HTTP 200 OK) at `data.temperature`"
+        );
+        let chained = format!("{error:#}");
+        assert!(
+            chained.starts_with(&error.to_string()) && chained.contains(": invalid type"),
+            "{chained}"
+        );
+    }
+
+    #[test]
+    fn both_upstream_error_shapes_and_html_map_into_api_error() {
+        let headers = HeaderMap::new();
+        let grpc = ApiError::from_response(
+            StatusCode::BAD_REQUEST,
+            &headers,
+            br#"{"code":3,"message":"invalid uuid","details":[]}"#,
+        );
+        assert_eq!(
+            (grpc.code(), grpc.message()),
+            (Some(&ErrorCode::Grpc(3)), Some("invalid uuid"))
+        );
+        let envelope = ApiError::from_response(
+            StatusCode::FORBIDDEN,
+            &headers,
+            br#"{"success":false,"message":"outer","error":{"code":"FORBIDDEN","message":"inner"}}"#,
+        );
+        assert_eq!(
+            (envelope.code(), envelope.message()),
+            (
+                Some(&ErrorCode::Symbolic("FORBIDDEN".into())),
+                Some("inner")
+            )
+        );
+        let html = ApiError::from_response(
+            StatusCode::BAD_GATEWAY,
+            &headers,
+            b"<html>Bad Gateway</html>",
+        );
+        assert_eq!(
+            (html.code(), html.body_excerpt()),
+            (None, "<html>Bad Gateway</html>")
+        );
+        assert_eq!(
+            html.to_string(),
+            "the Agni API answered 502 Bad Gateway: <html>Bad Gateway</html>"
+        );
     }
 }
