@@ -30,7 +30,6 @@ use crate::{
 /// assert_eq!(agni::RetryPolicy::none().max_retries, 0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (default 2).
     pub max_retries: u32,
