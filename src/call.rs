@@ -1,10 +1,10 @@
 //! One call of one operation, from the generated `send` to an [`agni::Error`](crate::Error).
 //!
 //! Every generated builder's `send` is a thin wrapper (added by `agni-codegen`) that runs
-//! progenitor's request code inside [`send`]. progenitor's hook interface can only hand back a
-//! `reqwest::Response` or a `reqwest::Error`, so the hook ([`crate::retry`]) records its richer
+//! progenitor's request code inside `send`. progenitor's hook interface can only hand back a
+//! `reqwest::Response` or a `reqwest::Error`, so the hook (`crate::retry`) records its richer
 //! verdict — the API error, the final status, how many attempts it took — in a task-local
-//! [`CallContext`], and [`send`] turns that and progenitor's own result into one [`Error`].
+//! `CallContext`, and `send` turns that and progenitor's own result into one [`Error`].
 
 use std::{cell::RefCell, future::Future};
 
@@ -43,7 +43,7 @@ tokio::task_local! {
     static CALL: CallContext;
 }
 
-/// Runs `f` with the current call's context, if the hook runs inside [`send`].
+/// Runs `f` with the current call's context, if the hook runs inside `send`.
 pub(crate) fn with_call<R>(f: impl FnOnce(&CallContext) -> R) -> Option<R> {
     CALL.try_with(f).ok()
 }

@@ -222,11 +222,11 @@ async fn read_request(stream: &mut TcpStream) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 
 fn fast_retries() -> agni::RetryPolicy {
-    // `RetryPolicy` is #[non_exhaustive]: struct-update syntax is refused outside the crate.
-    let mut policy = agni::RetryPolicy::default();
-    policy.initial_backoff = Duration::from_millis(1);
-    policy.max_backoff = Duration::from_millis(5);
-    policy
+    agni::RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        ..agni::RetryPolicy::default()
+    }
 }
 
 fn client_for(port: u16) -> agni::Client {
