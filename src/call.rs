@@ -11,7 +11,7 @@ use std::{cell::RefCell, future::Future};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, ResponseValue, error::excerpt, types::ErrorBody};
+use crate::{ByteStream, Error, ResponseValue, error::excerpt, types::ErrorBody};
 
 /// What the generated code knows about an operation, for tracing and retries.
 #[derive(Debug)]
@@ -58,19 +58,28 @@ where
     T: DeserializeOwned,
     F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>>,
 {
-    run(operation, generated, failing_path::<T>).await
+    run(operation, generated, failing_path::<T>, |response| {
+        decode_success::<T>(operation, response)
+    })
+    .await
 }
 
 /// Runs one generated call whose response is not decoded (a byte stream).
 #[doc(hidden)]
-pub async fn send_raw<T, F>(
+pub async fn send_raw<F>(
     operation: &'static Operation,
     generated: F,
-) -> Result<ResponseValue<T>, Error>
+) -> Result<ResponseValue<ByteStream>, Error>
 where
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>>,
+    F: Future<Output = Result<ResponseValue<ByteStream>, progenitor_client::Error<ErrorBody>>>,
 {
-    run(operation, generated, |_| ".".to_owned()).await
+    run(
+        operation,
+        generated,
+        |_| ".".to_owned(),
+        |response| async { Ok(ResponseValue::stream(response)) },
+    )
+    .await
 }
 
 /// Where in `body` decoding into `T` fails, as a serde path (`data[3].status`).
@@ -81,13 +90,40 @@ fn failing_path<T: DeserializeOwned>(body: &[u8]) -> String {
         .unwrap_or_else(|| ".".to_owned())
 }
 
-async fn run<T, F>(
+/// Decodes a 2xx answer that progenitor did not expect (it matches only the documented 200):
+/// a create answered 201, a delete answered 204. An empty body reads as `null`, which is `()`.
+async fn decode_success<T: DeserializeOwned>(
+    operation: &'static Operation,
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error> {
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| crate::retry::classify(e, crate::error::LostStage::MidBody))?;
+    let json: &[u8] = if body.is_empty() { b"null" } else { &body };
+    match serde_json::from_slice(json) {
+        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+        Err(source) => Err(Error::Decode {
+            operation: operation.id,
+            status,
+            path: failing_path::<T>(json),
+            excerpt: excerpt(&body),
+            source,
+        }),
+    }
+}
+
+async fn run<T, F, S, Fut>(
     operation: &'static Operation,
     generated: F,
     failing_path: fn(&[u8]) -> String,
+    accept_success: S,
 ) -> Result<ResponseValue<T>, Error>
 where
     F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>>,
+    S: FnOnce(reqwest::Response) -> Fut,
+    Fut: Future<Output = Result<ResponseValue<T>, Error>>,
 {
     let context = CallContext {
         operation,
@@ -103,7 +139,15 @@ where
     if let Some(error) = verdict.error {
         return Err(error);
     }
-    result.map_err(|error| from_generated(operation, verdict.status, error, failing_path))
+    match result {
+        Err(progenitor_client::Error::UnexpectedResponse(response))
+            if response.status().is_success() =>
+        {
+            return accept_success(response).await;
+        }
+        result => result,
+    }
+    .map_err(|error| from_generated(operation, verdict.status, error, failing_path))
 }
 
 /// Maps what progenitor reports when the hook recorded no verdict of its own.

@@ -248,6 +248,8 @@ enum Op {
     Get,
     /// `buy_phone_number`: POST, a purchase.
     Buy,
+    /// `delete_agent`: DELETE, documented with an empty 200.
+    Delete,
 }
 
 impl Op {
@@ -256,12 +258,14 @@ impl Op {
         match self {
             Op::Get => "GET /api/v1/agents/a1/ HTTP/1.1",
             Op::Buy => "POST /api/v1/phone-numbers/buy/ HTTP/1.1",
+            Op::Delete => "DELETE /api/v1/agents/a1/ HTTP/1.1",
         }
     }
 
     async fn call(self, client: &agni::Client) -> Result<(), Error> {
         let outcome = match self {
             Op::Get => client.get_agent().id("a1").send().await.map(drop),
+            Op::Delete => client.delete_agent().id("a1").send().await.map(drop),
             Op::Buy => {
                 let purchase = types::BuyPhoneNumberRequest {
                     phone_number: Some("+14155550100".to_owned()),
@@ -474,6 +478,13 @@ scenarios! {
     mistyped_field_decode_error_names_its_path:
         Get, [ok(r#"{"data": {"temperature": {}}}"#)]
         => Err(Error::Decode { path, operation: "get_agent", .. }) if path == "data.temperature", 1;
+
+    // Undocumented 2xx statuses are still successes: a create may answer 201, a delete 204.
+    created_201_is_a_success: Buy, [respond(201, &[], r#"{"success": true}"#)] => Ok(()), 1;
+    no_content_204_delete_is_a_success: Delete, [respond(204, &[], "")] => Ok(()), 1;
+    empty_200_delete_is_a_success: Delete, [ok("")] => Ok(()), 1;
+    undecodable_201_is_a_decode_error:
+        Get, [respond(201, &[], "<html>")] => Err(Error::Decode { .. }), 1;
 
     // 9. A 2xx envelope that reports failure.
     success_false_in_a_200_is_an_api_error:
