@@ -90,9 +90,34 @@ fn failing_path<T: DeserializeOwned>(body: &[u8]) -> String {
         .unwrap_or_else(|| ".".to_owned())
 }
 
-/// Decodes a 2xx answer that progenitor did not expect (it matches only the documented 200):
-/// a create answered 201, a delete answered 204. An empty body reads as `null`, which is `()`.
-async fn decode_success<T: DeserializeOwned>(
+/// Sends a hand-written request (multipart upload, ...) down the same path as generated
+/// operations: authentication, the retry loop, tracing and error mapping. The answer comes back
+/// fully read (under the size cap) with a 2xx status.
+pub(crate) async fn send_request(
+    client: &crate::Client,
+    operation: &'static Operation,
+    mut request: reqwest::Request,
+) -> Result<reqwest::Response, Error> {
+    progenitor_client::ClientInfo::inner(client).authenticate(&mut request);
+    let context = CallContext {
+        operation,
+        verdict: RefCell::default(),
+    };
+    CALL.scope(context, async {
+        let response = crate::retry::execute(client, request, operation.id).await;
+        match CALL.with(|call| call.verdict.take()).error {
+            Some(error) => Err(error),
+            None => response
+                .map_err(|e| crate::retry::classify(e, crate::error::LostStage::BeforeResponse)),
+        }
+    })
+    .await
+}
+
+/// Decodes a 2xx answer into `T`: one that progenitor did not expect (it matches only the
+/// documented 200, so a create answered 201 or a delete answered 204 lands here), or the answer
+/// to a hand-written request. An empty body reads as `null`, which is `()`.
+pub(crate) async fn decode_success<T: DeserializeOwned>(
     operation: &'static Operation,
     response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error> {

@@ -77,6 +77,13 @@ pub enum Error {
         /// What serde reported.
         source: serde_json::Error,
     },
+    /// A local file or writer failed (saving a recording, reading a file to upload).
+    Io {
+        /// What was being done, e.g. `cannot write the recording file /tmp/call.mp3`.
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The request was refused before anything was sent: a required field is missing, a value
     /// cannot be represented, a phone number is invalid.
     InvalidRequest(String),
@@ -110,6 +117,7 @@ impl fmt::Display for Error {
                 "cannot decode the {operation} response (HTTP {status}) at `{path}`"
             )?,
             Error::InvalidRequest(reason) => write!(f, "invalid request: {reason}")?,
+            Error::Io { context, .. } => f.write_str(context)?,
         }
         if f.alternate() {
             let mut cause = std::error::Error::source(self);
@@ -128,6 +136,7 @@ impl std::error::Error for Error {
             Error::Connect(source) | Error::ConnectionLost { source, .. } => Some(source),
             Error::Timeout(source) => source.as_ref().map(|e| e as _),
             Error::Decode { source, .. } => Some(source),
+            Error::Io { source, .. } => Some(source),
             Error::Api(_)
             | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }

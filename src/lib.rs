@@ -27,12 +27,18 @@
 
 #[doc(hidden)]
 pub mod call;
+pub mod calls;
 pub mod client;
 mod error;
 mod hooks;
+pub mod knowledge;
 #[doc(hidden)]
 pub mod lenient;
+pub mod pagination;
+pub mod phone;
+pub mod recordings;
 mod retry;
+pub mod webhooks;
 
 // progenitor emits the 4XX/5XX range arms (added by the overlay) before the documented codes they
 // contain; every arm decodes the same ApiError, so the shadowed arms change nothing.
@@ -41,15 +47,19 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/agni.rs"));
 }
 
+pub use calls::{LiveKitToken, StartCall, StartedCall};
 pub use client::{BuildError, ClientBuilder, ClientState, Options};
 pub use error::{ApiError, Error, ErrorCode, LostStage, Result};
 pub use generated::{ByteStream, Client, ResponseValue, builder, types};
+pub use phone::E164;
 pub use retry::RetryPolicy;
 
 /// Everything needed to call operations: the [`Client`] and one extension trait per API tag
 /// (`ClientAgentServiceExt`, `ClientPhoneServiceExt`, ...).
 pub mod prelude {
     pub use crate::generated::prelude::*;
+    /// To consume the streams of [`pagination`](crate::pagination): `next`, `try_next`, `try_collect`.
+    pub use futures_util::{StreamExt, TryStreamExt};
 }
 
 /// Compiles the README's examples as doctests, so the front page cannot rot.
