@@ -1,9 +1,10 @@
 //! The one place that decides how `openapi.yaml` becomes Rust.
 //!
 //! `agni`'s `build.rs` compiles what [`generate`] returns, and `cargo xtask generate` writes the same
-//! string to `generated/agni.rs` for review. Because both call this function with the same input,
-//! the checked-in snapshot is byte-for-byte the code the crate compiles; `cargo xtask generate
-//! --check` proves it in CI.
+//! string to `generated/agni.rs` for review; likewise [`generate_httpmock`] for `agni::mock` (the
+//! `mock` feature) and `generated/agni_mock.rs`. Because both sides call these functions with the
+//! same input, the checked-in snapshots are byte-for-byte the code the crate compiles; `cargo xtask
+//! generate --check` proves it in CI.
 
 mod lenient;
 mod send;
@@ -45,11 +46,28 @@ pub fn settings() -> GenerationSettings {
 
 /// Generates the formatted Rust client for an OpenAPI document given as YAML text.
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
-    let spec: openapiv3::OpenAPI =
-        serde_saphyr::from_str(spec_yaml).map_err(|e| Error::Parse(e.to_string()))?;
+    let spec = parse(spec_yaml)?;
     let tokens = Generator::new(&settings()).generate_tokens(&spec)?;
     let mut file: syn::File = syn::parse2(tokens)?;
     send::route_through_agni(&mut file);
     lenient::apply(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// The crate path the httpmock helpers name the client by: they are compiled inside `agni` (as
+/// `agni::mock`), and `use crate::*` brings in `crate::types`, the re-export of the generated types.
+pub const MOCK_CRATE_PATH: &str = "crate";
+
+/// Generates the formatted typed [`httpmock`](https://docs.rs/httpmock) helpers for the same
+/// document: `operations::{Op}When`/`{Op}Then` wrappers and a `MockServerExt` trait with one method
+/// per operation. Same settings as [`generate`], so the types they name are the client's types.
+pub fn generate_httpmock(spec_yaml: &str) -> Result<String, Error> {
+    let spec = parse(spec_yaml)?;
+    let tokens = Generator::new(&settings()).httpmock(&spec, MOCK_CRATE_PATH)?;
+    let file: syn::File = syn::parse2(tokens)?;
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
+    serde_saphyr::from_str(spec_yaml).map_err(|e| Error::Parse(e.to_string()))
 }

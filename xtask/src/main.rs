@@ -1,9 +1,10 @@
 //! `cargo xtask`: keeps `openapi.yaml` and the generated-code snapshot in step with upstream.
 //!
 //! - `generate` applies `spec/overlay.yaml` to `spec/upstream.json`, writes `openapi.yaml`, and
-//!   writes `generated/agni.rs`, the formatted code `build.rs` compiles, for review diffs.
-//! - `generate --check` writes nothing and fails, naming the stale file with a diff, when either
-//!   file differs from what `generate` would write. CI runs it.
+//!   writes `generated/agni.rs` and `generated/agni_mock.rs` (the `mock` feature's httpmock
+//!   helpers), the formatted code `build.rs` compiles, for review diffs.
+//! - `generate --check` writes nothing and fails, naming the stale file with a diff, when any of
+//!   those files differs from what `generate` would write. CI runs it.
 //! - `refresh` replaces `spec/upstream.json` with a new upstream document (URL or file), validates
 //!   it, regenerates, and reports the operations that changed and any overlay action that stopped
 //!   matching.
@@ -30,9 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply spec/overlay.yaml to spec/upstream.json, write openapi.yaml and generated/agni.rs.
+    /// Apply spec/overlay.yaml to spec/upstream.json, write openapi.yaml and generated/*.rs.
     Generate {
-        /// Write nothing; fail with a diff if openapi.yaml or generated/agni.rs is stale.
+        /// Write nothing; fail with a diff if openapi.yaml or a generated/*.rs file is stale.
         #[arg(long)]
         check: bool,
     },
