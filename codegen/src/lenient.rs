@@ -463,35 +463,12 @@ fn lit_str(expr: &Expr) -> Option<String> {
 
 /// protojson's JSON name: `agent_name` -> `agentName`, `s2s_model` -> `s2sModel`.
 fn to_lower_camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = !out.is_empty();
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    heck::ToLowerCamelCase::to_lower_camel_case(name)
 }
 
 /// The proto field name for a JSON name: `agentName` -> `agent_name`, `s2sModel` -> `s2s_model`.
 fn to_snake(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        if c.is_uppercase() {
-            if !out.is_empty() && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    heck::ToSnakeCase::to_snake_case(name)
 }
 
 #[cfg(test)]

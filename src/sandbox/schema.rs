@@ -280,19 +280,7 @@ pub(crate) fn snake_case(name: &str) -> String {
 
 /// `agent_name` → `agentName`, as protoc derives a field's JSON name.
 pub(crate) fn lower_camel_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper_next = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper_next = !out.is_empty();
-        } else if upper_next {
-            out.push(c.to_ascii_uppercase());
-            upper_next = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    heck::ToLowerCamelCase::to_lower_camel_case(name)
 }
 
 #[cfg(test)]

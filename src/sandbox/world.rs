@@ -622,7 +622,9 @@ where
     };
     if let Some(raw) = body.as_object() {
         for field in clearable {
-            let given = raw.get(*field).or_else(|| raw.get(&camel(field)));
+            let given = raw
+                .get(*field)
+                .or_else(|| raw.get(&heck::ToLowerCamelCase::to_lower_camel_case(*field)));
             if let Some(value @ (Value::Object(_) | Value::Array(_))) = given {
                 changes.entry(field.to_string()).or_insert(value.clone());
             }
@@ -636,23 +638,6 @@ where
     }
     serde_json::from_value(current)
         .map_err(|e| Failure::InvalidArgument(format!("invalid update: {e}")))
-}
-
-/// `snake_case` to `lowerCamelCase`.
-fn camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn not_found(what: &str, id: &str) -> Failure {

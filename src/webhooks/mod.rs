@@ -861,19 +861,7 @@ fn object(value: Option<&Value>) -> Option<&Map<String, Value>> {
 
 /// `call_session_id` → `callSessionId`.
 fn lower_camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = !out.is_empty();
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    heck::ToLowerCamelCase::to_lower_camel_case(snake)
 }
 
 /// A non-blank string as is, or a number as text (protojson sends 64-bit ids either way).

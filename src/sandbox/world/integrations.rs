@@ -160,25 +160,9 @@ impl World {
                     )
             }
             "ListCalcomAppointments" => {
-                let status = r.query.get("status").filter(|s| !s.is_empty());
-                let agent = r.query.get("agent_id").filter(|s| !s.is_empty());
-                let limit = r
-                    .query_number("limit")
-                    .and_then(|n| usize::try_from(n).ok())
-                    .filter(|&n| n > 0)
-                    .unwrap_or(usize::MAX);
-                let appointments: Vec<&types::CalcomAppointment> = self
-                    .integrations
-                    .calcom_appointments
-                    .values()
-                    .filter(|a| status.is_none_or(|s| a.status.as_deref() == Some(s.as_str())))
-                    .filter(|a| agent.is_none_or(|id| a.agent_id.as_deref() == Some(id.as_str())))
-                    .take(limit)
-                    .collect();
-                ok(
-                    "appointments fetched",
-                    json!({"count": appointments.len(), "appointments": appointments}),
-                )
+                list_appointments(r, self.integrations.calcom_appointments.values(), |a| {
+                    (a.status.as_deref(), a.agent_id.as_deref())
+                })
             }
             "GetCalcomAppointment" => {
                 let id = r.path_param("id");
@@ -192,25 +176,9 @@ impl World {
             "ManageCalcomAppointment" => self.manage_appointment(r, Provider::Calcom),
             "ManageGHLAppointment" => self.manage_appointment(r, Provider::Ghl),
             "ListGHLAppointments" => {
-                let status = r.query.get("status").filter(|s| !s.is_empty());
-                let agent = r.query.get("agent_id").filter(|s| !s.is_empty());
-                let limit = r
-                    .query_number("limit")
-                    .and_then(|n| usize::try_from(n).ok())
-                    .filter(|&n| n > 0)
-                    .unwrap_or(usize::MAX);
-                let appointments: Vec<&types::GhlAppointment> = self
-                    .integrations
-                    .ghl_appointments
-                    .values()
-                    .filter(|a| status.is_none_or(|s| a.status.as_deref() == Some(s.as_str())))
-                    .filter(|a| agent.is_none_or(|id| a.agent_id.as_deref() == Some(id.as_str())))
-                    .take(limit)
-                    .collect();
-                ok(
-                    "appointments fetched",
-                    json!({"count": appointments.len(), "appointments": appointments}),
-                )
+                list_appointments(r, self.integrations.ghl_appointments.values(), |a| {
+                    (a.status.as_deref(), a.agent_id.as_deref())
+                })
             }
             "GetGHLAppointment" => {
                 let id = r.path_param("appointment_id");
@@ -540,4 +508,36 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// Cal.com and GoHighLevel appointment lists: the same `status`, `agent_id` and `limit`
+/// filters over their own appointment types; `status_and_agent` reads both fields.
+fn list_appointments<'a, A: serde::Serialize + 'a>(
+    r: &ApiRequest,
+    appointments: impl Iterator<Item = &'a A>,
+    status_and_agent: fn(&A) -> (Option<&str>, Option<&str>),
+) -> Handled {
+    let wanted = |name: &str| {
+        r.query
+            .get(name)
+            .filter(|s| !s.is_empty())
+            .map(String::as_str)
+    };
+    let (status, agent) = (wanted("status"), wanted("agent_id"));
+    let limit = r
+        .query_number("limit")
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(usize::MAX);
+    let appointments: Vec<&A> = appointments
+        .filter(|a| {
+            let (a_status, a_agent) = status_and_agent(a);
+            status.is_none_or(|s| a_status == Some(s)) && agent.is_none_or(|id| a_agent == Some(id))
+        })
+        .take(limit)
+        .collect();
+    ok(
+        "appointments fetched",
+        json!({"count": appointments.len(), "appointments": appointments}),
+    )
 }
