@@ -2,6 +2,8 @@
 //! authenticates requests and executes them (with retries, see [`crate::retry`]), so no
 //! operation can forget either.
 
+use std::future::Future;
+
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
 use crate::{Client, ClientState};
@@ -16,11 +18,13 @@ impl ClientHooks<ClientState> for Client {
         Ok(())
     }
 
-    async fn exec(
+    // Returns the retry loop's future itself rather than awaiting it in an `async fn`: one
+    // layer fewer to copy it through (see `call::send`).
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        crate::retry::execute(self, request, info.operation_id).await
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        crate::retry::execute(self, request, info.operation_id)
     }
 }

@@ -8,7 +8,10 @@
 //! - `refresh` replaces `spec/upstream.json` with a new upstream document (URL or file), validates
 //!   it, regenerates, and reports the operations that changed and any overlay action that stopped
 //!   matching.
+//! - `bench` runs the benchmark suite (`agni-bench`, see `bench/`) and writes `BENCHMARKS.md`;
+//!   `bench --quick` only prints a table of tiny runs.
 
+mod bench;
 mod overlay;
 mod spec;
 mod workspace;
@@ -43,6 +46,22 @@ enum Command {
         #[arg(long, default_value = DEFAULT_UPSTREAM)]
         from: String,
     },
+    /// Benchmark agni against hand-written reqwest + serde_json and an openapi-generator client
+    /// (all on loopback) and write the table to BENCHMARKS.md.
+    ///
+    /// Builds agni-bench in release, generates the peer client with openapi-generator (PyPI
+    /// `openapi-generator-cli`, needs Java) into target/bench/, measures throughput and latency,
+    /// decoding, streaming memory and agni's build cost. Takes several minutes.
+    Bench {
+        /// Tiny request counts, no peer, no build cost: prints the table only, seconds after
+        /// compiling. Checks that the suite works; its numbers are not measurements.
+        #[arg(long)]
+        quick: bool,
+        /// Use the dev-profile binaries that `cargo test --workspace --all-features` builds
+        /// instead of a release build (for CI, with --quick: nothing extra to compile).
+        #[arg(long)]
+        dev: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +71,9 @@ fn main() -> ExitCode {
         Command::Generate { check: false } => workspace.generate().map(|report| print!("{report}")),
         Command::Generate { check: true } => workspace.check(),
         Command::Refresh { from } => workspace.refresh(&from).map(|report| print!("{report}")),
+        Command::Bench { quick, dev } => {
+            bench::run(bench::Options { quick, dev }).map_err(workspace::XtaskError::Bench)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

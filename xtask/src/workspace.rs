@@ -54,6 +54,9 @@ pub enum XtaskError {
     /// `--check` found files that differ from what `generate` writes.
     #[error("stale generated files; run `cargo xtask generate` and commit the result:\n{0}")]
     Stale(String),
+    /// `cargo xtask bench` could not finish.
+    #[error("bench: {0}")]
+    Bench(String),
     /// The new upstream document could not be fetched.
     #[error("cannot fetch {from}: {reason}")]
     Fetch {

@@ -1,0 +1,99 @@
+//! The peer's driver: the client openapi-generator generates from `openapi.yaml` (`agni_peer`,
+//! `library=reqwest`, `supportAsync=true`) under the same load as agni and the limit.
+//!
+//! Not compiled in the workspace: `cargo xtask bench` copies this file and `bench/src/harness.rs`
+//! into `target/bench/peer-driver/src/`, next to a generated `Cargo.toml` with its own
+//! `[workspace]` and a path dependency on the generated crate, and builds it in release.
+//! `agni-bench run --peer-driver target/release/peer-driver` spawns it like its own children.
+
+mod harness;
+
+use std::{process::ExitCode, rc::Rc};
+
+use agni_peer::{
+    apis::{
+        agent_service_api,
+        configuration::{ApiKey, Configuration},
+    },
+    models,
+};
+use serde_json::Value;
+
+use crate::harness::{AGENT_ID, API_KEY, Args, DecodeSpec, LIST_ITEMS, LoadSpec, expect};
+
+fn main() -> ExitCode {
+    harness::run_child("peer", child)
+}
+
+async fn child(command: String, args: Args) -> Result<Value, String> {
+    let url = args.get("url")?.to_owned();
+    // The same reqwest client settings as the other two; the generated code sends its own
+    // `User-Agent` and the `X-Api-Key` from the configuration.
+    let http = harness::http_client("agni-bench-peer")?;
+    let configuration = Rc::new(Configuration {
+        base_path: url.clone(),
+        client: http.clone(),
+        api_key: Some(ApiKey {
+            prefix: None,
+            key: API_KEY.to_owned(),
+        }),
+        ..Configuration::default()
+    });
+    match command.as_str() {
+        "load" => {
+            let spec = LoadSpec::from_args(&args)?;
+            Ok(match spec.scenario.as_str() {
+                "get" => {
+                    harness::load(&spec, move || {
+                        let configuration = Rc::clone(&configuration);
+                        async move {
+                            let agent = agent_service_api::get_agent(&configuration, AGENT_ID)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            expect(agent.data.and_then(|a| a.id).is_some(), "no agent id")
+                        }
+                    })
+                    .await
+                }
+                "list" => {
+                    harness::load(&spec, move || {
+                        let configuration = Rc::clone(&configuration);
+                        async move {
+                            let list = agent_service_api::list_agents(
+                                &configuration,
+                                Some(LIST_ITEMS as i32),
+                                None,
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?;
+                            expect(
+                                list.data.is_some_and(|d| d.len() == LIST_ITEMS),
+                                "wrong number of agents",
+                            )
+                        }
+                    })
+                    .await
+                }
+                other => return Err(format!("no scenario {other:?}")),
+            })
+        }
+        "decode" => {
+            let spec = DecodeSpec::from_args(&args)?;
+            let body = harness::fetch_decode_body(&http, &url, &spec.variant).await?;
+            Ok(harness::decode(
+                &spec,
+                &body,
+                |text| serde_json::from_str::<models::ListAgentsResponse>(text),
+                |list| {
+                    let data = list.data.as_deref().unwrap_or_default();
+                    let complete = data
+                        .iter()
+                        .filter(|a| a.agent_name.is_some() && a.created_at.is_some())
+                        .count();
+                    (data.len(), complete)
+                },
+            ))
+        }
+        other => Err(format!("no command {other:?}")),
+    }
+}
