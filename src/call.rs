@@ -103,14 +103,18 @@ pub async fn from_response<T: DeserializeOwned, E>(
         .bytes()
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
-    let decoded = match std::str::from_utf8(&body) {
-        Ok(text) => serde_json::from_str(text),
-        // Not UTF-8: serde_json says where, as it always did.
-        Err(_) => serde_json::from_slice(&body),
-    };
-    match decoded {
+    match decode_json(&body) {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
         Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+    }
+}
+
+/// JSON into `T`, checking UTF-8 once for the whole body so serde_json need not check every
+/// string again; a body that is not UTF-8 goes to `from_slice`, which says where.
+fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
     }
 }
 
@@ -131,17 +135,28 @@ pub(crate) async fn send_request(
     mut request: reqwest::Request,
 ) -> Result<reqwest::Response, Error> {
     progenitor_client::ClientInfo::inner(client).authenticate(&mut request);
+    let (response, verdict) = in_call(
+        operation,
+        crate::retry::execute(client, request, operation.id),
+    )
+    .await;
+    match verdict.error {
+        Some(error) => Err(error),
+        None => {
+            response.map_err(|e| crate::retry::classify(e, crate::error::LostStage::BeforeResponse))
+        }
+    }
+}
+
+/// Runs `work` as the call of `operation`, returning its output and the hook's verdict.
+async fn in_call<R>(operation: &'static Operation, work: impl Future<Output = R>) -> (R, Verdict) {
     let context = CallContext {
         operation,
         verdict: RefCell::default(),
     };
     CALL.scope(context, async {
-        let response = crate::retry::execute(client, request, operation.id).await;
-        match CALL.with(|call| call.verdict.take()).error {
-            Some(error) => Err(error),
-            None => response
-                .map_err(|e| crate::retry::classify(e, crate::error::LostStage::BeforeResponse)),
-        }
+        let output = work.await;
+        (output, CALL.with(|call| call.verdict.take()))
     })
     .await
 }
@@ -151,15 +166,15 @@ pub(crate) async fn send_request(
 /// to a hand-written request. An empty body reads as `null`, which is `()`.
 pub(crate) async fn decode_success<T: DeserializeOwned>(
     operation: &'static Operation,
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error> {
-    let (status, headers) = (response.status(), response.headers().clone());
+    let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
     let body = response
         .bytes()
         .await
         .map_err(|e| crate::retry::classify(e, crate::error::LostStage::MidBody))?;
     let json: &[u8] = if body.is_empty() { b"null" } else { &body };
-    match serde_json::from_slice(json) {
+    match decode_json(json) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
         Err(source) => Err(Error::Decode {
             operation: operation.id,
@@ -182,17 +197,7 @@ where
     S: FnOnce(reqwest::Response) -> Fut,
     Fut: Future<Output = Result<ResponseValue<T>, Error>>,
 {
-    let context = CallContext {
-        operation,
-        verdict: RefCell::default(),
-    };
-    let (result, verdict) = CALL
-        .scope(context, async {
-            let result = generated.await;
-            let verdict = CALL.with(|call| call.verdict.take());
-            (result, verdict)
-        })
-        .await;
+    let (result, verdict) = in_call(operation, generated).await;
     if let Some(error) = verdict.error {
         return Err(error);
     }

@@ -329,6 +329,17 @@ impl ClientBuilder {
     }
 }
 
+/// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, `::1`), where plain http
+/// cannot expose the key to a network.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// Checks the base URL and returns it without a trailing slash (generated paths start with `/`).
 fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, BuildError> {
     let invalid = |reason| BuildError::InvalidBaseUrl {
@@ -336,20 +347,15 @@ fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Bui
         reason,
     };
     let parsed = reqwest::Url::parse(url).map_err(|_| invalid("not a URL"))?;
-    let Some(host) = parsed.host() else {
+    if parsed.host().is_none() {
         return Err(invalid("no host"));
-    };
+    }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(invalid("a base URL cannot carry a query or fragment"));
     }
-    let loopback = match host {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    };
     match parsed.scheme() {
         "https" => {}
-        "http" if loopback || allow_insecure_http => {}
+        "http" if is_loopback(&parsed) || allow_insecure_http => {}
         "http" => {
             return Err(BuildError::InsecureBaseUrl {
                 url: url.to_owned(),

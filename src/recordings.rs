@@ -36,6 +36,7 @@ use tracing::Instrument;
 
 use crate::{
     Client, Error,
+    client::is_loopback,
     error::{ApiError, LostStage, excerpt},
     retry::classify,
 };
@@ -529,15 +530,6 @@ fn next_hop(current: &Url, next: Url, hops: &mut u32) -> Result<Url, ()> {
             );
             Err(())
         }
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 
