@@ -1,7 +1,6 @@
 //! Compiles `openapi.yaml` into the generated client (`$OUT_DIR/agni.rs`) with the settings in
-//! `agni-codegen`, the same ones `cargo xtask generate` uses for the checked-in snapshot; with the
-//! `mock` feature, also the typed httpmock helpers (`$OUT_DIR/agni_mock.rs`, `agni::mock`). A
-//! feature change gives the build script a new environment, so it reruns without a rerun-if line.
+//! `agni-codegen`, the same ones `cargo xtask generate` uses for the checked-in snapshot
+//! `generated/agni.rs`.
 
 use std::{env, fs, path::PathBuf, process::ExitCode};
 
@@ -18,18 +17,8 @@ fn main() -> ExitCode {
     let Some(out_dir) = env::var_os("OUT_DIR") else {
         return fail("cargo did not set OUT_DIR");
     };
-    let out_dir = PathBuf::from(out_dir);
-    if let Err(e) = fs::write(out_dir.join("agni.rs"), code) {
+    if let Err(e) = fs::write(PathBuf::from(out_dir).join("agni.rs"), code) {
         return fail(&format!("cannot write the generated client: {e}"));
-    }
-    if env::var_os("CARGO_FEATURE_MOCK").is_some() {
-        let mock = match agni_codegen::generate_httpmock(&spec) {
-            Ok(mock) => mock,
-            Err(e) => return fail(&e.to_string()),
-        };
-        if let Err(e) = fs::write(out_dir.join("agni_mock.rs"), mock) {
-            return fail(&format!("cannot write the httpmock helpers: {e}"));
-        }
     }
     ExitCode::SUCCESS
 }

@@ -10,7 +10,8 @@
 
 use std::{process::ExitCode, time::Duration};
 
-use agni::{Client, E164, prelude::*, sandbox::Sandbox, types};
+use agni::{Client, E164, prelude::*, types};
+use agni_sandbox::Sandbox;
 
 type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
@@ -116,7 +117,7 @@ async fn sandbox_tour() -> Result {
         .next_webhook_timeout(Duration::from_secs(5))
         .await
         .ok_or("no after-call webhook arrived")?;
-    let event = agni::webhooks::parse(delivery.to_string().as_bytes())?;
+    let event = agni_webhooks::parse(delivery.to_string().as_bytes())?;
     println!(
         "6. after-call webhook  session {} ({:?})",
         event.dedup_key(),

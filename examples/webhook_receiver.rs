@@ -1,16 +1,16 @@
 //! Receives Agni's after-call webhook and prints each call.
 //!
 //! ```sh
-//! cargo run --example webhook_receiver --features axum              # 127.0.0.1:3000
-//! cargo run --example webhook_receiver --features axum -- 127.0.0.1:8080
-//! curl -d @tests/fixtures/webhooks/real_inbound.json http://127.0.0.1:3000/webhooks/agni
+//! cargo run --example webhook_receiver              # 127.0.0.1:3000
+//! cargo run --example webhook_receiver -- 127.0.0.1:8080
+//! curl -d @webhooks/tests/fixtures/real_inbound.json http://127.0.0.1:3000/webhooks/agni
 //! ```
 //!
 //! Set `AGNI_ORG_ID` to skip deliveries naming another organisation (the docs' `org_id` check;
 //! real deliveries carry none). Deliveries are not signed: in production, put an unguessable
 //! secret in the path and expose the receiver through your TLS-terminating proxy.
 
-use agni::webhooks::{self, CallCompleted};
+use agni_webhooks::CallCompleted;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = axum::Router::new().route(
         "/webhooks/agni",
-        webhooks::axum::endpoint(move |call: CallCompleted| {
+        agni_webhooks::axum::endpoint(move |call: CallCompleted| {
             let org = org.clone();
             async move {
                 if org.as_deref().is_some_and(|org| !call.verify_org(org)) {

@@ -1,10 +1,10 @@
 //! The one place that decides how `openapi.yaml` becomes Rust.
 //!
 //! `agni`'s `build.rs` compiles what [`generate`] returns, and `cargo xtask generate` writes the same
-//! string to `generated/agni.rs` for review; likewise [`generate_httpmock`] for `agni::mock` (the
-//! `mock` feature) and `generated/agni_mock.rs`. Because both sides call these functions with the
-//! same input, the checked-in snapshots are byte-for-byte the code the crate compiles; `cargo xtask
-//! generate --check` proves it in CI.
+//! string to `generated/agni.rs` for review; [`generate_httpmock`] writes the `ravan-agni-httpmock`
+//! crate's `src/generated.rs`, which that crate compiles as is. Because every side calls these
+//! functions with the same input, the checked-in files are byte-for-byte the code that is
+//! compiled; `cargo xtask generate --check` proves it in CI.
 
 mod lenient;
 mod send;
@@ -54,9 +54,9 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
-/// The crate path the httpmock helpers name the client by: they are compiled inside `agni` (as
-/// `agni::mock`), and `use crate::*` brings in `crate::types`, the re-export of the generated types.
-pub const MOCK_CRATE_PATH: &str = "crate";
+/// The crate path the httpmock helpers name the client by: they are compiled in the
+/// `ravan-agni-httpmock` crate, whose `use agni::*` brings in the SDK's generated `types`.
+pub const MOCK_CRATE_PATH: &str = "agni";
 
 /// Generates the formatted typed [`httpmock`](https://docs.rs/httpmock) helpers for the same
 /// document: `operations::{Op}When`/`{Op}Then` wrappers and a `MockServerExt` trait with one method

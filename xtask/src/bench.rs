@@ -409,7 +409,7 @@ fn build_cost(root: &Path) -> Result<Value, String> {
         command.args([
             "build",
             "-p",
-            "agni",
+            "ravan-agni",
             "--locked",
             "-v",
             "--message-format=json",
@@ -419,7 +419,7 @@ fn build_cost(root: &Path) -> Result<Value, String> {
     // Dependencies first, untimed.
     output(&mut build(), "cargo build -p agni")?;
     output(
-        cargo_command(root).args(["clean", "-p", "agni"]),
+        cargo_command(root).args(["clean", "-p", "ravan-agni"]),
         "cargo clean -p agni",
     )?;
     let started = Instant::now();
@@ -472,14 +472,14 @@ fn generated_file(messages: &str) -> Option<PathBuf> {
             None => url.rsplit('/').next()?,
         };
         let out_dir = message["out_dir"].as_str()?;
-        (name == "agni").then(|| PathBuf::from(out_dir).join("agni.rs"))
+        (name == "ravan-agni").then(|| PathBuf::from(out_dir).join("agni.rs"))
     })
 }
 
-/// A `cargo -v` line running agni's build script (`.../build/agni-<hash>/build-script-build`).
+/// A `cargo -v` line running agni's build script (`.../build/ravan-agni-<hash>/build-script-build`).
 fn runs_agni_build_script(line: &str) -> bool {
     line.trim_start().starts_with("Running `")
-        && line.split("/build/agni-").skip(1).any(|rest| {
+        && line.split("/build/ravan-agni-").skip(1).any(|rest| {
             rest.split_once('/').is_some_and(|(hash, after)| {
                 hash.chars().all(|c| c.is_ascii_hexdigit())
                     && after.starts_with("build-script-build")
@@ -564,13 +564,13 @@ mod tests {
     #[test]
     fn finds_agni_build_script_runs_only() {
         assert!(runs_agni_build_script(
-            "     Running `/w/target/debug/build/agni-0123abcd/build-script-build`"
+            "     Running `/w/target/debug/build/ravan-agni-0123abcd/build-script-build`"
         ));
         assert!(!runs_agni_build_script(
-            "     Running `/w/target/debug/build/agni-codegen-0123/build-script-build`"
+            "     Running `/w/target/debug/build/ravan-agni-codegen-0123/build-script-build`"
         ));
         assert!(!runs_agni_build_script(
-            "       Fresh agni v0.1.0 (/w/target/debug/build/agni-0123abcd/build-script-build)"
+            "       Fresh agni v0.1.0 (/w/target/debug/build/ravan-agni-0123abcd/build-script-build)"
         ));
         assert!(!runs_agni_build_script(
             "     Running `rustc --crate-name agni --edition=2024 src/lib.rs`"
@@ -580,15 +580,15 @@ mod tests {
     #[test]
     fn finds_the_generated_file() {
         let messages = concat!(
-            r#"{"reason":"build-script-executed","package_id":"path+file:///w/codegen#agni-codegen@0.1.0","out_dir":"/x"}"#,
+            r#"{"reason":"build-script-executed","package_id":"path+file:///w/codegen#ravan-agni-codegen@0.1.0","out_dir":"/x"}"#,
             "\n",
-            r#"{"reason":"build-script-executed","package_id":"path+file:///w/main#agni@0.1.0","out_dir":"/t/out"}"#,
+            r#"{"reason":"build-script-executed","package_id":"path+file:///w/main#ravan-agni@0.1.0","out_dir":"/t/out"}"#,
         );
         assert_eq!(
             generated_file(messages),
             Some(PathBuf::from("/t/out/agni.rs"))
         );
-        let short = r#"{"reason":"build-script-executed","package_id":"path+file:///w/agni#0.1.0","out_dir":"/o"}"#;
+        let short = r#"{"reason":"build-script-executed","package_id":"path+file:///w/ravan-agni#0.1.0","out_dir":"/o"}"#;
         assert_eq!(generated_file(short), Some(PathBuf::from("/o/agni.rs")));
     }
 

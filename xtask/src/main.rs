@@ -1,7 +1,7 @@
 //! `cargo xtask`: keeps `openapi.yaml` and the generated-code snapshot in step with upstream.
 //!
 //! - `generate` applies `spec/overlay.yaml` to `spec/upstream.json`, writes `openapi.yaml`, and
-//!   writes `generated/agni.rs` and `generated/agni_mock.rs` (the `mock` feature's httpmock
+//!   writes `generated/agni.rs` and `httpmock/src/generated.rs` (the httpmock
 //!   helpers), the formatted code `build.rs` compiles, for review diffs.
 //! - `generate --check` writes nothing and fails, naming the stale file with a diff, when any of
 //!   those files differs from what `generate` would write. CI runs it.

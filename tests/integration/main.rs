@@ -1,0 +1,9 @@
+//! The SDK's integration tests, one binary (it links the crate once): every test talks to a
+//! server on loopback.
+
+mod faults;
+mod knowledge_upload;
+mod lenient;
+mod recordings;
+mod wire;
+mod workflows;

@@ -1,0 +1,3 @@
+//! The after-call webhook crate's integration tests, one binary.
+
+mod receive;
