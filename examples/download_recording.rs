@@ -25,7 +25,7 @@ async fn main() -> ExitCode {
 
     let client = match agni::Client::from_env() {
         Ok(client) => client,
-        Err(BuildError::MissingApiKey) => {
+        Err(BuildError::MissingCredentials) => {
             eprintln!(
                 "error: {} is not set; export your Agni API key first",
                 agni::client::API_KEY_ENV
@@ -43,7 +43,15 @@ async fn main() -> ExitCode {
         options.deadline = std::time::Duration::from_secs(900);
     });
 
-    match client.download_recording_to_file(source, &output).await {
+    let saved = async {
+        client
+            .download_recording(source)
+            .send()
+            .await?
+            .save(&output)
+            .await
+    };
+    match saved.await {
         Ok(info) => {
             println!(
                 "saved {} bytes ({}) to {output}",

@@ -46,7 +46,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("no number available in {country}").into());
         };
         let number = E164::parse(first)?;
-        let bought = client.buy_number(&number).await?;
+        let bought = client.buy_number(&number).send().await?;
         println!("bought {number}: {:?}", bought.data);
     }
     let mut owned = std::pin::pin!(client.list_purchased_numbers().stream());

@@ -81,7 +81,7 @@ async fn sandbox_tour() -> Result {
         .and_then(|n| n.phone_number.as_deref())
         .ok_or("no number available")?;
     let number = E164::parse(number)?;
-    client.buy_number(&number).await?;
+    client.buy_number(&number).send().await?;
     println!("3. bought number       {number}");
 
     let call = client

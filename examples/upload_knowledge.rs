@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
 
     let client = match agni::Client::from_env() {
         Ok(client) => client,
-        Err(BuildError::MissingApiKey) => {
+        Err(BuildError::MissingCredentials) => {
             eprintln!(
                 "error: {} is not set; export your Agni API key first",
                 agni::client::API_KEY_ENV
@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
         file.kind()
     );
 
-    match client.upload_knowledge_file(kb_id, file).await {
+    match client.upload_knowledge_file(kb_id, file).send().await {
         Ok(answer) => {
             let Some(kb) = answer.data.as_ref().and_then(|d| d.knowledge_base.as_ref()) else {
                 println!(

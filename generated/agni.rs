@@ -21981,28 +21981,13 @@ pub struct Client {
     pub(crate) inner: crate::ClientState,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::ClientState) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: crate::ClientState,
@@ -22028,13 +22013,7 @@ impl ClientInfo<crate::ClientState> for Client {
         &self.inner
     }
 }
-const _: () = {
-    #[allow(dead_code)]
-    fn assert_client_hooks()
-    where
-        Client: ClientHooks<crate::ClientState>,
-    {}
-};
+impl ClientHooks<crate::ClientState> for &Client {}
 pub trait ClientAgentServiceExt {
     /**List Agents
 
@@ -23615,21 +23594,14 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/agents/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/agents/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23640,65 +23612,20 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_agents",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_agents",
+            path: "/api/v1/agents/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/agents/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListAgentsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_agents",
-                method: "GET",
-                path: "/api/v1/agents/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentServiceExt::create_agent`]
@@ -23740,24 +23667,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CreateAgentResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/agents/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/agents/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23767,65 +23687,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_agent",
+            path: "/api/v1/agents/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/agents/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateAgentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_agent",
-                method: "POST",
-                path: "/api/v1/agents/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentServiceExt::get_agent`]
@@ -23840,7 +23715,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -23855,22 +23730,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::GetAgentResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/agents/{}/", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/agents/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23879,65 +23749,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_agent",
+            path: "/api/v1/agents/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/agents/{id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetAgentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_agent",
-                method: "GET",
-                path: "/api/v1/agents/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentServiceExt::delete_agent`]
@@ -23952,7 +23777,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -23967,22 +23792,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/agents/{}/", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/agents/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23991,63 +23811,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "delete_agent",
+            path: "/api/v1/agents/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/agents/{id}/`
         pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "delete_agent",
-                method: "DELETE",
-                path: "/api/v1/agents/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentServiceExt::update_agent`]
@@ -24063,7 +23838,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -24103,9 +23878,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::UpdateAgentResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -24114,16 +23890,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/agents/{}/", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/agents/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24133,65 +23903,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_agent",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_agent",
+            path: "/api/v1/agents/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PATCH` request to `/api/v1/agents/{id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UpdateAgentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_agent",
-                method: "PATCH",
-                path: "/api/v1/agents/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentServiceExt::update_agent_status`]
@@ -24207,7 +23932,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -24249,12 +23974,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::UpdateAgentStatusResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -24264,17 +23987,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/agents/{}/status/", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/agents/{}/status/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24284,65 +24000,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_agent_status",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_agent_status",
+            path: "/api/v1/agents/{id}/status/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PATCH` request to `/api/v1/agents/{id}/status/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UpdateAgentStatusResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_agent_status",
-                method: "PATCH",
-                path: "/api/v1/agents/{id}/status/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientModelServiceExt::list_voices`]
@@ -24359,7 +24030,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                llm_model_id: Err("llm_model_id was not initialized".to_string()),
+                llm_model_id: Err(
+                    "parameter `llm_model_id` is required: call `.llm_model_id(..)`"
+                        .to_string(),
+                ),
                 limit: Ok(None),
                 offset: Ok(None),
             }
@@ -24396,25 +24070,19 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::ListVoicesResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, llm_model_id, limit, offset } = self;
             let llm_model_id = llm_model_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/available-voice-ids/{}/voices", client.baseurl, encode_path(&
-                llm_model_id.to_string()),
+                "{}/api/v1/available-voice-ids/{}/voices", client.baseurl, crate
+                ::transport::path_segment("llm_model_id", & llm_model_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24425,40 +24093,20 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_voices",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_voices",
+            path: "/api/v1/available-voice-ids/{llm_model_id}/voices",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/available-voice-ids/{llm_model_id}/voices`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListVoicesResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_voices",
-                method: "GET",
-                path: "/api/v1/available-voice-ids/{llm_model_id}/voices",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::list_calcom_appointments`]
@@ -24516,25 +24164,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListCalcomAppointmentsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, agent_id, limit, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), None, Some(200f64))
+                .map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calcom/appointments", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calcom/appointments", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24546,65 +24186,20 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("agent_id", &agent_id))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("status", &status))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_calcom_appointments",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_calcom_appointments",
+            path: "/api/v1/calcom/appointments",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calcom/appointments`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListCalcomAppointmentsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_calcom_appointments",
-                method: "GET",
-                path: "/api/v1/calcom/appointments",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAppointmentServiceExt::manage_calcom_appointment`]
@@ -24648,12 +24243,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ManageAppointmentResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -24661,15 +24254,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calcom/appointments/manage", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calcom/appointments/manage", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24679,65 +24264,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "manage_calcom_appointment",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                422u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "manage_calcom_appointment",
+            path: "/api/v1/calcom/appointments/manage",
+            auth: crate::transport::Auth::None,
+        };
         ///Sends a `POST` request to `/api/v1/calcom/appointments/manage`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ManageAppointmentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "manage_calcom_appointment",
-                method: "POST",
-                path: "/api/v1/calcom/appointments/manage",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::get_calcom_appointment`]
@@ -24753,8 +24293,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
-                org_id: Err("org_id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
+                org_id: Err(
+                    "parameter `org_id` is required: call `.org_id(..)`".to_string(),
+                ),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -24781,27 +24323,18 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetCalcomAppointmentResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, org_id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/calcom/appointments/{}", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/calcom/appointments/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24811,65 +24344,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_calcom_appointment",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_calcom_appointment",
+            path: "/api/v1/calcom/appointments/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calcom/appointments/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetCalcomAppointmentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_calcom_appointment",
-                method: "GET",
-                path: "/api/v1/calcom/appointments/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::connect_calcom`]
@@ -24913,27 +24401,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ConnectCalcomResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::ConnectCalcomRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calcom/connect", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calcom/connect", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24943,65 +24421,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "connect_calcom",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "connect_calcom",
+            path: "/api/v1/calcom/connect",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/calcom/connect`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ConnectCalcomResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "connect_calcom",
-                method: "POST",
-                path: "/api/v1/calcom/connect",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::disconnect_calcom`]
@@ -25045,9 +24478,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::DisconnectResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -25055,15 +24489,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calcom/disconnect", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calcom/disconnect", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25073,65 +24499,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "disconnect_calcom",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "disconnect_calcom",
+            path: "/api/v1/calcom/disconnect",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/calcom/disconnect`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DisconnectResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "disconnect_calcom",
-                method: "POST",
-                path: "/api/v1/calcom/disconnect",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::list_calcom_event_types`]
@@ -25145,22 +24526,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListCalcomEventTypesResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/calcom/event-types", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calcom/event-types", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25169,65 +24540,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_calcom_event_types",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_calcom_event_types",
+            path: "/api/v1/calcom/event-types",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calcom/event-types`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListCalcomEventTypesResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_calcom_event_types",
-                method: "GET",
-                path: "/api/v1/calcom/event-types",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::lookup_calcom_event_type`]
@@ -25242,7 +24568,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                platform_id: Err("platform_id was not initialized".to_string()),
+                platform_id: Err(
+                    "parameter `platform_id` is required: call `.platform_id(..)`"
+                        .to_string(),
+                ),
             }
         }
         pub fn platform_id<V>(mut self, value: V) -> Self
@@ -25257,26 +24586,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetCalcomEventTypeResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, platform_id } = self;
             let platform_id = platform_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/calcom/event-types/lookup/{}", client.baseurl, encode_path(&
-                platform_id.to_string()),
+                "{}/api/v1/calcom/event-types/lookup/{}", client.baseurl, crate
+                ::transport::path_segment("platform_id", & platform_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25285,65 +24605,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "lookup_calcom_event_type",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "lookup_calcom_event_type",
+            path: "/api/v1/calcom/event-types/lookup/{platform_id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calcom/event-types/lookup/{platform_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetCalcomEventTypeResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "lookup_calcom_event_type",
-                method: "GET",
-                path: "/api/v1/calcom/event-types/lookup/{platform_id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCalComServiceExt::calcom_status`]
@@ -25358,7 +24633,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                org_id: Err("org_id was not initialized".to_string()),
+                org_id: Err(
+                    "parameter `org_id` is required: call `.org_id(..)`".to_string(),
+                ),
             }
         }
         pub fn org_id<V>(mut self, value: V) -> Self
@@ -25373,23 +24650,13 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::CalcomStatusResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, org_id } = self;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calcom/status", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calcom/status", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25399,65 +24666,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "calcom_status",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "calcom_status",
+            path: "/api/v1/calcom/status",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calcom/status`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CalcomStatusResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "calcom_status",
-                method: "GET",
-                path: "/api/v1/calcom/status",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCallingServiceExt::list_call_sessions`]
@@ -25632,12 +24854,10 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListCallSessionsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self {
                 client,
                 agent_id,
@@ -25663,15 +24883,7 @@ pub mod builder {
             let started_after = started_after.map_err(Error::InvalidRequest)?;
             let started_before = started_before.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calling/call-sessions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calling/call-sessions", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25700,40 +24912,20 @@ pub mod builder {
                     ),
                 )
                 .query(&progenitor_client::QueryParam::new("status", &status))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_call_sessions",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_call_sessions",
+            path: "/api/v1/calling/call-sessions",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calling/call-sessions`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListCallSessionsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_call_sessions",
-                method: "GET",
-                path: "/api/v1/calling/call-sessions",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCallingServiceExt::get_call_session_detail`]
@@ -25748,7 +24940,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -25763,26 +24955,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetCallSessionDetailResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/calling/call-sessions-detail/{}", client.baseurl,
-                encode_path(& id.to_string()),
+                "{}/api/v1/calling/call-sessions-detail/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25791,40 +24974,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_call_session_detail",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_call_session_detail",
+            path: "/api/v1/calling/call-sessions-detail/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/calling/call-sessions-detail/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetCallSessionDetailResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_call_session_detail",
-                method: "GET",
-                path: "/api/v1/calling/call-sessions-detail/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCallingServiceExt::create_call`]
@@ -25866,24 +25029,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CreateCallResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateCallRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/calling/create-call", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/calling/create-call", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25893,40 +25049,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_call",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_call",
+            path: "/api/v1/calling/create-call",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/calling/create-call`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateCallResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_call",
-                method: "POST",
-                path: "/api/v1/calling/create-call",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::list_campaigns`]
@@ -25981,25 +25117,15 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListCampaignsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset, status } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/campaigns/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/campaigns/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26011,65 +25137,20 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
                 .query(&progenitor_client::QueryParam::new("status", &status))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_campaigns",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_campaigns",
+            path: "/api/v1/campaigns/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/campaigns/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListCampaignsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_campaigns",
-                method: "GET",
-                path: "/api/v1/campaigns/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::create_campaign`]
@@ -26113,24 +25194,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateCampaignRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/campaigns/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/campaigns/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26140,65 +25214,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_campaign",
+            path: "/api/v1/campaigns/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/campaigns/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_campaign",
-                method: "POST",
-                path: "/api/v1/campaigns/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::get_campaign`]
@@ -26213,7 +25242,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -26228,22 +25257,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/campaigns/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26252,65 +25276,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_campaign",
+            path: "/api/v1/campaigns/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/campaigns/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_campaign",
-                method: "GET",
-                path: "/api/v1/campaigns/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::delete_campaign`]
@@ -26325,7 +25304,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -26340,22 +25319,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/campaigns/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26364,63 +25338,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "delete_campaign",
+            path: "/api/v1/campaigns/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/campaigns/{id}`
         pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "delete_campaign",
-                method: "DELETE",
-                path: "/api/v1/campaigns/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::update_campaign`]
@@ -26436,7 +25365,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -26478,9 +25407,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -26489,16 +25419,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/campaigns/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26508,65 +25432,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_campaign",
+            path: "/api/v1/campaigns/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PATCH` request to `/api/v1/campaigns/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_campaign",
-                method: "PATCH",
-                path: "/api/v1/campaigns/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::list_campaign_contacts`]
@@ -26583,7 +25462,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 limit: Ok(None),
                 offset: Ok(None),
             }
@@ -26620,28 +25499,19 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for offset failed".to_string());
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListCampaignContactsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, limit, offset } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}/contacts", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/campaigns/{}/contacts", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26652,65 +25522,20 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_campaign_contacts",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_campaign_contacts",
+            path: "/api/v1/campaigns/{id}/contacts",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/campaigns/{id}/contacts`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListCampaignContactsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_campaign_contacts",
-                method: "GET",
-                path: "/api/v1/campaigns/{id}/contacts",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::add_contacts_to_campaign`]
@@ -26726,7 +25551,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -26766,12 +25591,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::AddContactsToCampaignResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -26780,17 +25603,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}/contacts", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/campaigns/{}/contacts", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26800,65 +25616,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_contacts_to_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "add_contacts_to_campaign",
+            path: "/api/v1/campaigns/{id}/contacts",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/campaigns/{id}/contacts`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AddContactsToCampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "add_contacts_to_campaign",
-                method: "POST",
-                path: "/api/v1/campaigns/{id}/contacts",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::remove_contact_from_campaign`]
@@ -26874,8 +25645,11 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
-                contact_id: Err("contact_id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
+                contact_id: Err(
+                    "parameter `contact_id` is required: call `.contact_id(..)`"
+                        .to_string(),
+                ),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -26902,24 +25676,20 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, contact_id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}/contacts/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& contact_id.to_string()),
+                "{}/api/v1/campaigns/{}/contacts/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?, crate
+                ::transport::path_segment("contact_id", & contact_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26928,63 +25698,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_contact_from_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "remove_contact_from_campaign",
+            path: "/api/v1/campaigns/{id}/contacts/{contact_id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/campaigns/{id}/contacts/{contact_id}`
         pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "remove_contact_from_campaign",
-                method: "DELETE",
-                path: "/api/v1/campaigns/{id}/contacts/{contact_id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::pause_campaign`]
@@ -26999,7 +25724,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -27014,23 +25739,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}/pause", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/campaigns/{}/pause", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27039,65 +25758,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "pause_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "pause_campaign",
+            path: "/api/v1/campaigns/{id}/pause",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/campaigns/{id}/pause`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "pause_campaign",
-                method: "POST",
-                path: "/api/v1/campaigns/{id}/pause",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::resume_campaign`]
@@ -27112,7 +25786,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -27127,23 +25801,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}/resume", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/campaigns/{}/resume", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27152,65 +25820,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "resume_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "resume_campaign",
+            path: "/api/v1/campaigns/{id}/resume",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/campaigns/{id}/resume`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "resume_campaign",
-                method: "POST",
-                path: "/api/v1/campaigns/{id}/resume",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::start_campaign`]
@@ -27225,7 +25848,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -27240,23 +25863,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::CampaignResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/campaigns/{}/start", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/campaigns/{}/start", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27265,65 +25882,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "start_campaign",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "start_campaign",
+            path: "/api/v1/campaigns/{id}/start",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/campaigns/{id}/start`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CampaignResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "start_campaign",
-                method: "POST",
-                path: "/api/v1/campaigns/{id}/start",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::list_contacts`]
@@ -27378,25 +25950,15 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListContactsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset, search } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/contacts/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/contacts/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27408,65 +25970,20 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
                 .query(&progenitor_client::QueryParam::new("search", &search))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contacts",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_contacts",
+            path: "/api/v1/contacts/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListContactsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_contacts",
-                method: "GET",
-                path: "/api/v1/contacts/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::create_contact`]
@@ -27510,24 +26027,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateContactRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/contacts/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/contacts/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27537,65 +26047,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_contact",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_contact",
+            path: "/api/v1/contacts/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/contacts/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ContactResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_contact",
-                method: "POST",
-                path: "/api/v1/contacts/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::bulk_delete_contacts`]
@@ -27637,24 +26102,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::BulkDeleteResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::BulkDeleteRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/contacts/bulk-delete", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/contacts/bulk-delete", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27664,65 +26122,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_delete_contacts",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "bulk_delete_contacts",
+            path: "/api/v1/contacts/bulk-delete",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/contacts/bulk-delete`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BulkDeleteResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "bulk_delete_contacts",
-                method: "POST",
-                path: "/api/v1/contacts/bulk-delete",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::get_contact`]
@@ -27737,7 +26150,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -27752,22 +26165,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/contacts/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27776,65 +26184,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_contact",
+            path: "/api/v1/contacts/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ContactResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_contact",
-                method: "GET",
-                path: "/api/v1/contacts/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::delete_contact`]
@@ -27849,7 +26212,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -27864,22 +26227,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/contacts/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27888,63 +26246,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_contact",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "delete_contact",
+            path: "/api/v1/contacts/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/contacts/{id}`
         pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "delete_contact",
-                method: "DELETE",
-                path: "/api/v1/contacts/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::update_contact`]
@@ -27960,7 +26273,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -28002,9 +26315,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -28013,16 +26327,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/contacts/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28032,65 +26340,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_contact",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_contact",
+            path: "/api/v1/contacts/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PATCH` request to `/api/v1/contacts/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ContactResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_contact",
-                method: "PATCH",
-                path: "/api/v1/contacts/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_activities`]
@@ -28105,7 +26368,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28120,23 +26383,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/activities", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/activities", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28145,63 +26402,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_activities",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_contact_activities",
+            path: "/api/v1/contacts/{id}/activities",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}/activities`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_contact_activities",
-                method: "GET",
-                path: "/api/v1/contacts/{id}/activities",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_calls`]
@@ -28216,7 +26428,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28231,23 +26443,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/calls", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/calls", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28256,63 +26462,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_calls",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_contact_calls",
+            path: "/api/v1/contacts/{id}/calls",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}/calls`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_contact_calls",
-                method: "GET",
-                path: "/api/v1/contacts/{id}/calls",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_call_stats`]
@@ -28327,7 +26488,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28342,23 +26503,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/calls/stats", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/calls/stats", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28367,63 +26522,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_call_stats",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_contact_call_stats",
+            path: "/api/v1/contacts/{id}/calls/stats",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}/calls/stats`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_contact_call_stats",
-                method: "GET",
-                path: "/api/v1/contacts/{id}/calls/stats",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_campaigns`]
@@ -28438,7 +26548,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28453,23 +26563,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/campaigns", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/campaigns", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28478,63 +26582,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_campaigns",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_contact_campaigns",
+            path: "/api/v1/contacts/{id}/campaigns",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}/campaigns`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_contact_campaigns",
-                method: "GET",
-                path: "/api/v1/contacts/{id}/campaigns",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::get_contact_detail`]
@@ -28549,7 +26608,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28564,23 +26623,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/detail", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/detail", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28589,63 +26642,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_detail",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_contact_detail",
+            path: "/api/v1/contacts/{id}/detail",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}/detail`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_contact_detail",
-                method: "GET",
-                path: "/api/v1/contacts/{id}/detail",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::list_contact_notes`]
@@ -28660,7 +26668,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28675,23 +26683,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/notes", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/notes", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28700,63 +26702,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contact_notes",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_contact_notes",
+            path: "/api/v1/contacts/{id}/notes",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/contacts/{id}/notes`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_contact_notes",
-                method: "GET",
-                path: "/api/v1/contacts/{id}/notes",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientContactServiceExt::create_contact_note`]
@@ -28772,7 +26729,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -28812,9 +26769,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -28823,17 +26781,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/contacts/{}/notes", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/contacts/{}/notes", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28843,63 +26794,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_contact_note",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_contact_note",
+            path: "/api/v1/contacts/{id}/notes",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/contacts/{id}/notes`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_contact_note",
-                method: "POST",
-                path: "/api/v1/contacts/{id}/notes",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::list_ghl_appointments`]
@@ -28972,26 +26878,18 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListGhlAppointmentsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, agent_id, limit, org_id, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), None, Some(200f64))
+                .map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/ghl/appointments", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/appointments", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29004,65 +26902,20 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
                 .query(&progenitor_client::QueryParam::new("status", &status))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_ghl_appointments",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_ghl_appointments",
+            path: "/api/v1/ghl/appointments",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/appointments`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListGhlAppointmentsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_ghl_appointments",
-                method: "GET",
-                path: "/api/v1/ghl/appointments",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAppointmentServiceExt::manage_ghl_appointment`]
@@ -29106,12 +26959,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ManageAppointmentResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -29119,15 +26970,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/ghl/appointments/manage", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/appointments/manage", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29137,65 +26980,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "manage_ghl_appointment",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                422u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "manage_ghl_appointment",
+            path: "/api/v1/ghl/appointments/manage",
+            auth: crate::transport::Auth::None,
+        };
         ///Sends a `POST` request to `/api/v1/ghl/appointments/manage`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ManageAppointmentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "manage_ghl_appointment",
-                method: "POST",
-                path: "/api/v1/ghl/appointments/manage",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::get_ghl_appointment`]
@@ -29211,7 +27009,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appointment_id: Err("appointment_id was not initialized".to_string()),
+                appointment_id: Err(
+                    "parameter `appointment_id` is required: call `.appointment_id(..)`"
+                        .to_string(),
+                ),
                 org_id: Ok(None),
             }
         }
@@ -29240,27 +27041,18 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetGhlAppointmentResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, appointment_id, org_id } = self;
             let appointment_id = appointment_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/ghl/appointments/{}", client.baseurl, encode_path(&
-                appointment_id.to_string()),
+                "{}/api/v1/ghl/appointments/{}", client.baseurl, crate
+                ::transport::path_segment("appointment_id", & appointment_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29270,65 +27062,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_ghl_appointment",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_ghl_appointment",
+            path: "/api/v1/ghl/appointments/{appointment_id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/appointments/{appointment_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetGhlAppointmentResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_ghl_appointment",
-                method: "GET",
-                path: "/api/v1/ghl/appointments/{appointment_id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::save_ghl_call_data`]
@@ -29372,24 +27119,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::SaveGhlCallDataRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/ghl/calls/data", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/calls/data", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29399,38 +27139,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "save_ghl_call_data",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "save_ghl_call_data",
+            path: "/api/v1/ghl/calls/data",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/ghl/calls/data`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "save_ghl_call_data",
-                method: "POST",
-                path: "/api/v1/ghl/calls/data",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::get_or_create_ghl_contact`]
@@ -29475,9 +27195,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::GhlContactResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -29485,15 +27206,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/ghl/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/contacts", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29503,40 +27216,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_or_create_ghl_contact",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_or_create_ghl_contact",
+            path: "/api/v1/ghl/contacts",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/ghl/contacts`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GhlContactResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_or_create_ghl_contact",
-                method: "POST",
-                path: "/api/v1/ghl/contacts",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::disconnect_ghl`]
@@ -29550,19 +27243,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::DisconnectResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/ghl/disconnect", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/disconnect", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29571,65 +27257,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "disconnect_ghl",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "disconnect_ghl",
+            path: "/api/v1/ghl/disconnect",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/ghl/disconnect`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DisconnectResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "disconnect_ghl",
-                method: "POST",
-                path: "/api/v1/ghl/disconnect",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::ghlo_auth_authorize`]
@@ -29644,7 +27285,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                organization_id: Err("organization_id was not initialized".to_string()),
+                organization_id: Err(
+                    "parameter `organization_id` is required: call `.organization_id(..)`"
+                        .to_string(),
+                ),
             }
         }
         pub fn organization_id<V>(mut self, value: V) -> Self
@@ -29659,20 +27303,13 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, organization_id } = self;
             let organization_id = organization_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/ghl/oauth/authorize", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/oauth/authorize", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29683,63 +27320,18 @@ pub mod builder {
                         &organization_id,
                     ),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "ghlo_auth_authorize",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "ghlo_auth_authorize",
+            path: "/api/v1/ghl/oauth/authorize",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/oauth/authorize`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "ghlo_auth_authorize",
-                method: "GET",
-                path: "/api/v1/ghl/oauth/authorize",
-            };
-            crate::call::send_raw(&OPERATION, self.send_generated()).await
+            crate::transport::send_stream(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::ghlo_auth_callback`]
@@ -29753,76 +27345,25 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/ghl/oauth/callback", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/oauth/callback", client.baseurl);
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "ghlo_auth_callback",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let mut request = client.client.get(url).build()?;
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "ghlo_auth_callback",
+            path: "/api/v1/ghl/oauth/callback",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/oauth/callback`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "ghlo_auth_callback",
-                method: "GET",
-                path: "/api/v1/ghl/oauth/callback",
-            };
-            crate::call::send_raw(&OPERATION, self.send_generated()).await
+            crate::transport::send_stream(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::get_ghl_agent_by_calendar`]
@@ -29837,7 +27378,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                calendar_id: Err("calendar_id was not initialized".to_string()),
+                calendar_id: Err(
+                    "parameter `calendar_id` is required: call `.calendar_id(..)`"
+                        .to_string(),
+                ),
             }
         }
         pub fn calendar_id<V>(mut self, value: V) -> Self
@@ -29852,26 +27396,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetGhlAgentByCalendarResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, calendar_id } = self;
             let calendar_id = calendar_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/ghl/setup/agents/calendar/{}", client.baseurl, encode_path(&
-                calendar_id.to_string()),
+                "{}/api/v1/ghl/setup/agents/calendar/{}", client.baseurl, crate
+                ::transport::path_segment("calendar_id", & calendar_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29880,65 +27415,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_ghl_agent_by_calendar",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_ghl_agent_by_calendar",
+            path: "/api/v1/ghl/setup/agents/calendar/{calendar_id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/setup/agents/calendar/{calendar_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetGhlAgentByCalendarResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_ghl_agent_by_calendar",
-                method: "GET",
-                path: "/api/v1/ghl/setup/agents/calendar/{calendar_id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::list_ghl_calendars`]
@@ -29952,22 +27442,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListGhlCalendarsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/ghl/setup/calendars", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/setup/calendars", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29976,65 +27456,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_ghl_calendars",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_ghl_calendars",
+            path: "/api/v1/ghl/setup/calendars",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/setup/calendars`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListGhlCalendarsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_ghl_calendars",
-                method: "GET",
-                path: "/api/v1/ghl/setup/calendars",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientGhlServiceExt::ghl_setup_status`]
@@ -30048,22 +27483,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GhlSetupStatusResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/ghl/setup/status", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/ghl/setup/status", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30072,65 +27497,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "ghl_setup_status",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "ghl_setup_status",
+            path: "/api/v1/ghl/setup/status",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/ghl/setup/status`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GhlSetupStatusResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "ghl_setup_status",
-                method: "GET",
-                path: "/api/v1/ghl/setup/status",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::add_twilio_number`]
@@ -30174,27 +27554,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::AddTwilioNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::AddTwilioNumberRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/phone-numbers/add-twilio", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/phone-numbers/add-twilio", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30204,55 +27574,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_twilio_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "add_twilio_number",
+            path: "/api/v1/phone-numbers/add-twilio",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/phone-numbers/add-twilio`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AddTwilioNumberResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "add_twilio_number",
-                method: "POST",
-                path: "/api/v1/phone-numbers/add-twilio",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::list_available_numbers`]
@@ -30269,7 +27604,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                iso_country: Err("iso_country was not initialized".to_string()),
+                iso_country: Err(
+                    "parameter `iso_country` is required: call `.iso_country(..)`"
+                        .to_string(),
+                ),
                 page_size: Ok(None),
                 region: Ok(None),
             }
@@ -30309,28 +27647,19 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListAvailableNumbersResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, iso_country, page_size, region } = self;
             let iso_country = iso_country.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let region = region.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/phone-numbers/available-numbers/{}/", client.baseurl,
-                encode_path(& iso_country.to_string()),
+                "{}/api/v1/phone-numbers/available-numbers/{}/", client.baseurl, crate
+                ::transport::path_segment("iso_country", & iso_country.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30341,65 +27670,20 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("page_size", &page_size))
                 .query(&progenitor_client::QueryParam::new("region", &region))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_available_numbers",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_available_numbers",
+            path: "/api/v1/phone-numbers/available-numbers/{iso_country}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/phone-numbers/available-numbers/{iso_country}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListAvailableNumbersResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_available_numbers",
-                method: "GET",
-                path: "/api/v1/phone-numbers/available-numbers/{iso_country}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::buy_phone_number`]
@@ -30443,27 +27727,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::BuyPhoneNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::BuyPhoneNumberRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/phone-numbers/buy/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/phone-numbers/buy/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30473,65 +27747,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "buy_phone_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "buy_phone_number",
+            path: "/api/v1/phone-numbers/buy/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/phone-numbers/buy/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::BuyPhoneNumberResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "buy_phone_number",
-                method: "POST",
-                path: "/api/v1/phone-numbers/buy/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::create_telephony_type`]
@@ -30576,12 +27805,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::CreateTelephonyTypeResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -30590,16 +27817,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/phone-numbers/create/telephony", client.baseurl,
+                "{}/api/v1/phone-numbers/create/telephony", client.baseurl
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30609,55 +27828,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_telephony_type",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_telephony_type",
+            path: "/api/v1/phone-numbers/create/telephony",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/phone-numbers/create/telephony`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateTelephonyTypeResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_telephony_type",
-                method: "POST",
-                path: "/api/v1/phone-numbers/create/telephony",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::list_imported_phone_numbers`]
@@ -30671,22 +27855,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListImportedPhoneNumbersResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/phone-numbers/import", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/phone-numbers/import", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30695,40 +27869,15 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_imported_phone_numbers",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_imported_phone_numbers",
+            path: "/api/v1/phone-numbers/import",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/phone-numbers/import`
         pub async fn send(
             self,
@@ -30736,12 +27885,7 @@ pub mod builder {
             ResponseValue<types::ListImportedPhoneNumbersResponse>,
             crate::Error,
         > {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_imported_phone_numbers",
-                method: "GET",
-                path: "/api/v1/phone-numbers/import",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::import_phone_number`]
@@ -30785,12 +27929,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ImportPhoneNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -30798,15 +27940,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/phone-numbers/import/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/phone-numbers/import/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30816,65 +27950,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "import_phone_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "import_phone_number",
+            path: "/api/v1/phone-numbers/import/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/phone-numbers/import/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "import_phone_number",
-                method: "POST",
-                path: "/api/v1/phone-numbers/import/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::get_imported_phone_number`]
@@ -30889,7 +27978,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -30904,26 +27993,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ImportPhoneNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/phone-numbers/import/{}", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/phone-numbers/import/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30932,55 +28012,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_imported_phone_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_imported_phone_number",
+            path: "/api/v1/phone-numbers/import/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/phone-numbers/import/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_imported_phone_number",
-                method: "GET",
-                path: "/api/v1/phone-numbers/import/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::update_imported_phone_number`]
@@ -30996,7 +28041,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -31039,12 +28084,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ImportPhoneNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -31054,17 +28097,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/phone-numbers/import/{}", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/phone-numbers/import/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31074,55 +28110,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_imported_phone_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_imported_phone_number",
+            path: "/api/v1/phone-numbers/import/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PUT` request to `/api/v1/phone-numbers/import/{id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_imported_phone_number",
-                method: "PUT",
-                path: "/api/v1/phone-numbers/import/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::delete_imported_phone_number`]
@@ -31137,7 +28138,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -31152,26 +28153,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::DeleteImportedPhoneNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/phone-numbers/import/{}", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/phone-numbers/import/{}", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31180,45 +28172,15 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_imported_phone_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "delete_imported_phone_number",
+            path: "/api/v1/phone-numbers/import/{id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/phone-numbers/import/{id}`
         pub async fn send(
             self,
@@ -31226,12 +28188,7 @@ pub mod builder {
             ResponseValue<types::DeleteImportedPhoneNumberResponse>,
             crate::Error,
         > {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "delete_imported_phone_number",
-                method: "DELETE",
-                path: "/api/v1/phone-numbers/import/{id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::list_purchased_numbers`]
@@ -31289,25 +28246,15 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListPurchasedNumbersResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, is_active, iso_country, region } = self;
             let is_active = is_active.map_err(Error::InvalidRequest)?;
             let iso_country = iso_country.map_err(Error::InvalidRequest)?;
             let region = region.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/phone-numbers/list", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/phone-numbers/list", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31319,65 +28266,20 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("is_active", &is_active))
                 .query(&progenitor_client::QueryParam::new("iso_country", &iso_country))
                 .query(&progenitor_client::QueryParam::new("region", &region))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_purchased_numbers",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_purchased_numbers",
+            path: "/api/v1/phone-numbers/list",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/phone-numbers/list`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListPurchasedNumbersResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_purchased_numbers",
-                method: "GET",
-                path: "/api/v1/phone-numbers/list",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::get_selected_telephony`]
@@ -31391,24 +28293,14 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetSelectedTelephonyResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
             let url = format!(
-                "{}/api/v1/phone-numbers/selected-telephony", client.baseurl,
+                "{}/api/v1/phone-numbers/selected-telephony", client.baseurl
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31417,55 +28309,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_selected_telephony",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_selected_telephony",
+            path: "/api/v1/phone-numbers/selected-telephony",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/phone-numbers/selected-telephony`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetSelectedTelephonyResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_selected_telephony",
-                method: "GET",
-                path: "/api/v1/phone-numbers/selected-telephony",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::list_twilio_owned_numbers`]
@@ -31479,24 +28336,14 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListTwilioOwnedNumbersResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
             let url = format!(
-                "{}/api/v1/phone-numbers/twilio-owned-numbers/", client.baseurl,
+                "{}/api/v1/phone-numbers/twilio-owned-numbers/", client.baseurl
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31505,65 +28352,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_twilio_owned_numbers",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_twilio_owned_numbers",
+            path: "/api/v1/phone-numbers/twilio-owned-numbers/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/phone-numbers/twilio-owned-numbers/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListTwilioOwnedNumbersResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_twilio_owned_numbers",
-                method: "GET",
-                path: "/api/v1/phone-numbers/twilio-owned-numbers/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientPhoneServiceExt::release_phone_number`]
@@ -31578,7 +28380,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                phone_number: Err("phone_number was not initialized".to_string()),
+                phone_number: Err(
+                    "parameter `phone_number` is required: call `.phone_number(..)`"
+                        .to_string(),
+                ),
             }
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
@@ -31593,26 +28398,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ReleasePhoneNumberResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, phone_number } = self;
             let phone_number = phone_number.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/phone-numbers/{}/release/", client.baseurl, encode_path(&
-                phone_number.to_string()),
+                "{}/api/v1/phone-numbers/{}/release/", client.baseurl, crate
+                ::transport::path_segment("phone_number", & phone_number.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31621,65 +28417,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "release_phone_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "release_phone_number",
+            path: "/api/v1/phone-numbers/{phone_number}/release/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/phone-numbers/{phone_number}/release/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ReleasePhoneNumberResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "release_phone_number",
-                method: "DELETE",
-                path: "/api/v1/phone-numbers/{phone_number}/release/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::discover_ur_ls`]
@@ -31721,24 +28472,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::DiscoverRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/discover", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/discover", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31748,63 +28492,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "discover_ur_ls",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "discover_ur_ls",
+            path: "/api/v1/rag/discover",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/rag/discover`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "discover_ur_ls",
-                method: "POST",
-                path: "/api/v1/rag/discover",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::get_document`]
@@ -31820,8 +28519,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                doc_id: Err("doc_id was not initialized".to_string()),
-                org_id: Err("org_id was not initialized".to_string()),
+                doc_id: Err(
+                    "parameter `doc_id` is required: call `.doc_id(..)`".to_string(),
+                ),
+                org_id: Err(
+                    "parameter `org_id` is required: call `.org_id(..)`".to_string(),
+                ),
             }
         }
         pub fn doc_id<V>(mut self, value: V) -> Self
@@ -31848,21 +28551,14 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, doc_id, org_id } = self;
             let doc_id = doc_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/document", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/document", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31873,63 +28569,18 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("doc_id", &doc_id))
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_document",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_document",
+            path: "/api/v1/rag/document",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/rag/document`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_document",
-                method: "GET",
-                path: "/api/v1/rag/document",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::upsert_document`]
@@ -31973,24 +28624,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::UpsertDocumentRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/document", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/document", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32000,63 +28644,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "upsert_document",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "upsert_document",
+            path: "/api/v1/rag/document",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/rag/document`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "upsert_document",
-                method: "POST",
-                path: "/api/v1/rag/document",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::list_documents`]
@@ -32072,8 +28671,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                kb_id: Err("kb_id was not initialized".to_string()),
-                org_id: Err("org_id was not initialized".to_string()),
+                kb_id: Err(
+                    "parameter `kb_id` is required: call `.kb_id(..)`".to_string(),
+                ),
+                org_id: Err(
+                    "parameter `org_id` is required: call `.org_id(..)`".to_string(),
+                ),
             }
         }
         pub fn kb_id<V>(mut self, value: V) -> Self
@@ -32100,21 +28703,14 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, kb_id, org_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/documents", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/documents", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32125,63 +28721,18 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("kb_id", &kb_id))
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_documents",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_documents",
+            path: "/api/v1/rag/documents",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/rag/documents`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_documents",
-                method: "GET",
-                path: "/api/v1/rag/documents",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::list_exclusions`]
@@ -32197,8 +28748,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                kb_id: Err("kb_id was not initialized".to_string()),
-                org_id: Err("org_id was not initialized".to_string()),
+                kb_id: Err(
+                    "parameter `kb_id` is required: call `.kb_id(..)`".to_string(),
+                ),
+                org_id: Err(
+                    "parameter `org_id` is required: call `.org_id(..)`".to_string(),
+                ),
             }
         }
         pub fn kb_id<V>(mut self, value: V) -> Self
@@ -32225,21 +28780,14 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, kb_id, org_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/exclusions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/exclusions", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32250,63 +28798,18 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("kb_id", &kb_id))
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_exclusions",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_exclusions",
+            path: "/api/v1/rag/exclusions",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/rag/exclusions`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_exclusions",
-                method: "GET",
-                path: "/api/v1/rag/exclusions",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::manage_exclusions`]
@@ -32350,9 +28853,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -32360,15 +28864,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/exclusions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/exclusions", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32378,63 +28874,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "manage_exclusions",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "manage_exclusions",
+            path: "/api/v1/rag/exclusions",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/rag/exclusions`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "manage_exclusions",
-                method: "POST",
-                path: "/api/v1/rag/exclusions",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::get_knowledge_base`]
@@ -32449,7 +28900,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                kb_id: Err("kb_id was not initialized".to_string()),
+                kb_id: Err(
+                    "parameter `kb_id` is required: call `.kb_id(..)`".to_string(),
+                ),
             }
         }
         pub fn kb_id<V>(mut self, value: V) -> Self
@@ -32464,26 +28917,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::KnowledgeBaseResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, kb_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/rag/get-knowledge-base/{}", client.baseurl, encode_path(&
-                kb_id.to_string()),
+                "{}/api/v1/rag/get-knowledge-base/{}", client.baseurl, crate
+                ::transport::path_segment("kb_id", & kb_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32492,40 +28936,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_knowledge_base",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_knowledge_base",
+            path: "/api/v1/rag/get-knowledge-base/{kb_id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/rag/get-knowledge-base/{kb_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::KnowledgeBaseResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_knowledge_base",
-                method: "GET",
-                path: "/api/v1/rag/get-knowledge-base/{kb_id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::add_knowledge_base_sources`]
@@ -32541,7 +28965,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                kb_id: Err("kb_id was not initialized".to_string()),
+                kb_id: Err(
+                    "parameter `kb_id` is required: call `.kb_id(..)`".to_string(),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -32584,12 +29010,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::AddKnowledgeBaseSourcesResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, kb_id, body } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -32599,17 +29023,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/rag/knowledge-base/{}/add-sources", client.baseurl,
-                encode_path(& kb_id.to_string()),
+                "{}/api/v1/rag/knowledge-base/{}/add-sources", client.baseurl, crate
+                ::transport::path_segment("kb_id", & kb_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32619,30 +29036,15 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_knowledge_base_sources",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "add_knowledge_base_sources",
+            path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/rag/knowledge-base/{kb_id}/add-sources`
         pub async fn send(
             self,
@@ -32650,12 +29052,7 @@ pub mod builder {
             ResponseValue<types::AddKnowledgeBaseSourcesResponse>,
             crate::Error,
         > {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "add_knowledge_base_sources",
-                method: "POST",
-                path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::delete_knowledge_base_source`]
@@ -32671,8 +29068,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                kb_id: Err("kb_id was not initialized".to_string()),
-                source_id: Err("source_id was not initialized".to_string()),
+                kb_id: Err(
+                    "parameter `kb_id` is required: call `.kb_id(..)`".to_string(),
+                ),
+                source_id: Err(
+                    "parameter `source_id` is required: call `.source_id(..)`"
+                        .to_string(),
+                ),
             }
         }
         pub fn kb_id<V>(mut self, value: V) -> Self
@@ -32699,27 +29101,20 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::KnowledgeBaseResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, kb_id, source_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let source_id = source_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/rag/knowledge-base/{}/source/{}", client.baseurl,
-                encode_path(& kb_id.to_string()), encode_path(& source_id.to_string()),
+                "{}/api/v1/rag/knowledge-base/{}/source/{}", client.baseurl, crate
+                ::transport::path_segment("kb_id", & kb_id.to_string())
+                .map_err(Error::InvalidRequest) ?, crate
+                ::transport::path_segment("source_id", & source_id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32728,40 +29123,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_knowledge_base_source",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "delete_knowledge_base_source",
+            path: "/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::KnowledgeBaseResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "delete_knowledge_base_source",
-                method: "DELETE",
-                path: "/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::list_knowledge_bases`]
@@ -32776,7 +29151,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                org_id: Err("org_id was not initialized".to_string()),
+                org_id: Err(
+                    "parameter `org_id` is required: call `.org_id(..)`".to_string(),
+                ),
             }
         }
         pub fn org_id<V>(mut self, value: V) -> Self
@@ -32791,20 +29168,13 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, org_id } = self;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/knowledgebases", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/knowledgebases", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32814,63 +29184,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("org_id", &org_id))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_knowledge_bases",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_knowledge_bases",
+            path: "/api/v1/rag/knowledgebases",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/rag/knowledgebases`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_knowledge_bases",
-                method: "GET",
-                path: "/api/v1/rag/knowledgebases",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::query_knowledge_base`]
@@ -32912,24 +29237,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::RagQueryRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/query", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/query", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32939,63 +29257,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "query_knowledge_base",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "query_knowledge_base",
+            path: "/api/v1/rag/query",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/rag/query`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "query_knowledge_base",
-                method: "POST",
-                path: "/api/v1/rag/query",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientRagServiceExt::refresh_knowledge_base`]
@@ -33037,24 +29310,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::RefreshRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/rag/refresh", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/rag/refresh", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33064,63 +29330,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "refresh_knowledge_base",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "refresh_knowledge_base",
+            path: "/api/v1/rag/refresh",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/rag/refresh`
         pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "refresh_knowledge_base",
-                method: "POST",
-                path: "/api/v1/rag/refresh",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentToolServiceExt::list_agent_tools`]
@@ -33160,24 +29381,14 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListAgentToolsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/tools/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/tools/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33188,65 +29399,20 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_agent_tools",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_agent_tools",
+            path: "/api/v1/tools/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/tools/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListAgentToolsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_agent_tools",
-                method: "GET",
-                path: "/api/v1/tools/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentToolServiceExt::create_agent_tool`]
@@ -33290,27 +29456,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::CreateAgentToolResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
                     types::CreateAgentToolRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/tools/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/tools/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33320,65 +29476,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_agent_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_agent_tool",
+            path: "/api/v1/tools/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/tools/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateAgentToolResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_agent_tool",
-                method: "POST",
-                path: "/api/v1/tools/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentToolServiceExt::get_agent_tool`]
@@ -33393,7 +29504,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -33408,25 +29519,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetAgentToolResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/tools/{}/", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/tools/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33435,65 +29538,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_agent_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_agent_tool",
+            path: "/api/v1/tools/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/tools/{id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetAgentToolResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_agent_tool",
-                method: "GET",
-                path: "/api/v1/tools/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentToolServiceExt::delete_agent_tool`]
@@ -33508,7 +29566,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -33523,22 +29581,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/tools/{}/", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/tools/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33547,63 +29600,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_agent_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "delete_agent_tool",
+            path: "/api/v1/tools/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/tools/{id}/`
         pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "delete_agent_tool",
-                method: "DELETE",
-                path: "/api/v1/tools/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientAgentToolServiceExt::update_agent_tool`]
@@ -33619,7 +29627,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -33661,12 +29669,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::UpdateAgentToolResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -33675,16 +29681,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/tools/{}/", client.baseurl, encode_path(& id.to_string()),
+                "{}/api/v1/tools/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33694,65 +29694,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_agent_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_agent_tool",
+            path: "/api/v1/tools/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PATCH` request to `/api/v1/tools/{id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UpdateAgentToolResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_agent_tool",
-                method: "PATCH",
-                path: "/api/v1/tools/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::list_widget_settings`]
@@ -33766,22 +29721,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListWidgetSettingsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/api/v1/widget-settings/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/widget-settings/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33790,65 +29735,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_widget_settings",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "list_widget_settings",
+            path: "/api/v1/widget-settings/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/widget-settings/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListWidgetSettingsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "list_widget_settings",
-                method: "GET",
-                path: "/api/v1/widget-settings/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::create_widget_settings`]
@@ -33893,12 +29793,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::CreateWidgetSettingsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -33906,15 +29804,7 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/api/v1/widget-settings/", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/api/v1/widget-settings/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33924,65 +29814,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_widget_settings",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "create_widget_settings",
+            path: "/api/v1/widget-settings/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `POST` request to `/api/v1/widget-settings/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreateWidgetSettingsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "create_widget_settings",
-                method: "POST",
-                path: "/api/v1/widget-settings/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::get_widget_settings`]
@@ -33997,7 +29842,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -34012,26 +29857,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::GetWidgetSettingsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/widget-settings/{}/", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/widget-settings/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34040,65 +29876,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_widget_settings",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "get_widget_settings",
+            path: "/api/v1/widget-settings/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `GET` request to `/api/v1/widget-settings/{id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GetWidgetSettingsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "get_widget_settings",
-                method: "GET",
-                path: "/api/v1/widget-settings/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::deactivate_widget_settings`]
@@ -34113,7 +29904,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -34128,23 +29919,17 @@ pub mod builder {
                 });
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/widget-settings/{}/", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/widget-settings/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34153,63 +29938,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "deactivate_widget_settings",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "deactivate_widget_settings",
+            path: "/api/v1/widget-settings/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `DELETE` request to `/api/v1/widget-settings/{id}/`
         pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "deactivate_widget_settings",
-                method: "DELETE",
-                path: "/api/v1/widget-settings/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientWidgetSettingsServiceExt::update_widget_settings`]
@@ -34225,7 +29965,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err("parameter `id` is required: call `.id(..)`".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -34268,12 +30008,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::UpdateWidgetSettingsResponse>,
-            Error<types::ErrorBody>,
-        > {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -34283,17 +30021,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/v1/widget-settings/{}/", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/api/v1/widget-settings/{}/", client.baseurl, crate
+                ::transport::path_segment("id", & id.to_string())
+                .map_err(Error::InvalidRequest) ?
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34303,65 +30034,20 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_widget_settings",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "update_widget_settings",
+            path: "/api/v1/widget-settings/{id}/",
+            auth: crate::transport::Auth::ApiKey,
+        };
         ///Sends a `PATCH` request to `/api/v1/widget-settings/{id}/`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::UpdateWidgetSettingsResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "update_widget_settings",
-                method: "PATCH",
-                path: "/api/v1/widget-settings/{id}/",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientHealthServiceExt::health_check`]
@@ -34375,19 +30061,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::HealthResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/health", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/health", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34396,50 +30075,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "health_check",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "health_check",
+            path: "/health",
+            auth: crate::transport::Auth::None,
+        };
         ///Sends a `GET` request to `/health`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::HealthResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "health_check",
-                method: "GET",
-                path: "/health",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
     /**Builder for [`ClientHealthServiceExt::readiness_check`]
@@ -34453,19 +30102,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        async fn send_generated(
+        /// Builds the request without sending it; `send` sends it.
+        pub(crate) fn request(
             self,
-        ) -> Result<ResponseValue<types::ReadyResponse>, Error<types::ErrorBody>> {
+        ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client } = self;
-            let url = format!("{}/ready", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let url = format!("{}/ready", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34474,55 +30116,20 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "readiness_check",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => crate::call::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                502u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                503u16 => {
-                    Err(
-                        Error::ErrorResponse(crate::call::from_response(response).await?),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok((client, request));
         }
+        /// What the request path needs to know about this operation.
+        pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
+            id: "readiness_check",
+            path: "/ready",
+            auth: crate::transport::Auth::None,
+        };
         ///Sends a `GET` request to `/ready`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ReadyResponse>, crate::Error> {
-            static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "readiness_check",
-                method: "GET",
-                path: "/ready",
-            };
-            crate::call::send(&OPERATION, self.send_generated()).await
+            crate::transport::send(&Self::OPERATION, self.request()).await
         }
     }
 }

@@ -1,16 +1,27 @@
-//! [`Error`], the one error type every operation returns, and how both upstream error bodies,
-//! transport failures and undecodable responses map into it.
+//! [`Error`], the one error every operation returns: what went wrong ([`ErrorKind`]), in which
+//! operation, after how many attempts; and [`ApiError`], an error answer of the API in either of
+//! its body shapes.
+//!
+//! The request path (`crate::transport`) builds these values; nothing here calls it.
 
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, SystemTime},
+};
 
-use reqwest::{StatusCode, header::HeaderMap};
+use reqwest::{
+    StatusCode,
+    header::{HeaderMap, RETRY_AFTER},
+};
 use serde_json::Value;
+
+use crate::redact::redact_str;
 
 /// How many bytes of a response body an error keeps, so errors stay small and printable.
 const EXCERPT_BYTES: usize = 512;
 
 /// Headers that carry a request id, in the order they are trusted.
-const REQUEST_ID_HEADERS: [&str; 3] = [
+pub(crate) const REQUEST_ID_HEADERS: [&str; 3] = [
     "x-request-id",
     "x-correlation-id",
     "grpc-metadata-x-request-id",
@@ -19,8 +30,13 @@ const REQUEST_ID_HEADERS: [&str; 3] = [
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong calling the Agni API. `{e}` is one sentence for a person;
-/// `{e:#}` appends the chain of causes.
+type Source = Box<dyn std::error::Error + Send + Sync>;
+
+/// Everything that can go wrong calling the Agni API.
+///
+/// `{e}` is one sentence a person can act on: the operation, what happened, and how many
+/// attempts were made; `{e:#}` appends the chain of causes. [`Error::kind`] says what happened
+/// in a form code can match on; the `is_*` methods answer the common questions.
 ///
 /// ```
 /// # async fn run(client: &agni::Client) {
@@ -33,115 +49,120 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// }
 /// # }
 /// ```
+// Boxed, so `Result<T, Error>` is a pointer wider than `T` and futures holding one stay small.
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    attempts: u32,
+    source: Option<Source>,
+}
+
+/// What went wrong, for code to match on: see [`Error::kind`].
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// The API answered with an error status, or with `"success": false` in a 2xx envelope.
-    Api(Box<ApiError>),
-    /// No connection could be made (refused, DNS failure, TLS handshake). The request was not sent.
-    Connect(reqwest::Error),
-    /// The request or its response took longer than the configured timeout or deadline.
-    Timeout(Option<reqwest::Error>),
-    /// The connection failed after the request may have been sent: reset before the response,
-    /// or dropped in the middle of the response body.
-    ConnectionLost {
-        /// When it was lost.
-        stage: LostStage,
-        /// The transport error.
-        source: reqwest::Error,
-    },
-    /// The API answered with a redirect. The client never follows one (it would carry the API
-    /// key along); the GoHighLevel OAuth operations answer this way by design, and `location`
-    /// is where a browser should go.
+    Api(ApiError),
+    /// No connection could be made (refused, DNS failure, TLS handshake): nothing was sent.
+    Connect,
+    /// A time limit ran out; which one says where to raise it.
+    Timeout(TimeoutLimit),
+    /// The connection failed after the request may have reached the server.
+    ConnectionLost(LostStage),
+    /// The API answered with a redirect. The client never follows one (it would carry the
+    /// credentials along); the GoHighLevel OAuth operations answer this way by design, and
+    /// `location` is where a browser should go.
     Redirect {
         /// The 3xx status.
         status: StatusCode,
         /// The `Location` header, if any.
-        location: Option<String>,
+        location: Option<Location>,
     },
-    /// The response body exceeded the configured size cap and was not read further.
-    ResponseTooLarge {
-        /// The configured cap, in bytes.
-        limit: usize,
-    },
+    /// A part of the response exceeded its limit and was not read further. Not retried: the
+    /// same request would get the same answer.
+    ResponseTooLarge(ResponsePart),
     /// A successful response whose body does not match the expected type.
     Decode {
-        /// The operation, e.g. `list_agents`.
-        operation: &'static str,
         /// HTTP status of the response.
         status: StatusCode,
         /// Where in the body decoding failed (`data[3].status`), or `.` for the root.
         path: String,
         /// The start of the body.
         excerpt: String,
-        /// What serde reported.
-        source: serde_json::Error,
     },
     /// A local file or writer failed (saving a recording, reading a file to upload).
     Io {
         /// What was being done, e.g. `cannot write the recording file /tmp/call.mp3`.
         context: String,
-        /// The I/O error.
-        source: std::io::Error,
     },
-    /// The request was refused before anything was sent: a required field is missing, a value
-    /// cannot be represented, a phone number is invalid.
-    InvalidRequest(String),
+    /// The request was refused before anything was sent: a required parameter is missing, a
+    /// value is out of its documented range, a phone number is invalid, a credential is missing.
+    InvalidRequest {
+        /// Why, naming the parameter.
+        reason: String,
+    },
 }
 
-impl fmt::Display for Error {
-    /// One readable sentence; with `{:#}`, followed by each underlying cause.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Api(api) => write!(f, "{api}")?,
-            Error::Connect(_) => f.write_str("cannot connect to the Agni API")?,
-            Error::Timeout(_) => f.write_str("the request to the Agni API timed out")?,
-            Error::ConnectionLost { stage, .. } => {
-                write!(f, "the connection to the Agni API was lost {stage}")?
-            }
-            Error::Redirect { status, location } => write!(
-                f,
-                "the Agni API redirected ({status}) to {}",
-                location.as_deref().unwrap_or("nowhere")
-            )?,
-            Error::ResponseTooLarge { limit } => {
-                write!(f, "the response body exceeded the {limit}-byte limit")?
-            }
-            Error::Decode {
-                operation,
-                status,
-                path,
-                ..
-            } => write!(
-                f,
-                "cannot decode the {operation} response (HTTP {status}) at `{path}`"
-            )?,
-            Error::InvalidRequest(reason) => write!(f, "invalid request: {reason}")?,
-            Error::Io { context, .. } => f.write_str(context)?,
-        }
-        if f.alternate() {
-            let mut cause = std::error::Error::source(self);
-            while let Some(error) = cause {
-                write!(f, ": {error}")?;
-                cause = error.source();
-            }
-        }
-        Ok(())
+/// The time limit that ran out, with its configured value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutLimit {
+    /// Connecting took longer than [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout).
+    Connect(Duration),
+    /// One attempt took longer than [`Options::timeout`](crate::Options::timeout).
+    Attempt(Duration),
+    /// The whole call, retries and waits included, reached [`Options::deadline`](crate::Options::deadline).
+    Deadline(Duration),
+}
+
+/// Which part of a response was too large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponsePart {
+    /// The body exceeded [`Options::max_response_bytes`](crate::Options::max_response_bytes).
+    Body {
+        /// The configured cap, in bytes.
+        limit: usize,
+    },
+    /// The headers exceeded what the HTTP client accepts (about 400 KiB, or 100 headers).
+    Headers,
+}
+
+/// Where a redirect points. `Display` and `Debug` show it redacted (no userinfo, no query
+/// values: signed URLs and OAuth states live there); [`as_str`](Self::as_str) gives it as sent,
+/// to hand to a browser.
+///
+/// ```
+/// # fn show(location: &agni::Location) {
+/// println!("go to {location}"); // redacted
+/// let url = location.as_str(); // as sent
+/// # }
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Location(String);
+
+impl Location {
+    pub(crate) fn new(location: &str) -> Self {
+        Location(location.to_owned())
+    }
+
+    /// The location as the server sent it, secrets included.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Connect(source) | Error::ConnectionLost { source, .. } => Some(source),
-            Error::Timeout(source) => source.as_ref().map(|e| e as _),
-            Error::Decode { source, .. } => Some(source),
-            Error::Io { source, .. } => Some(source),
-            Error::Api(_)
-            | Error::Redirect { .. }
-            | Error::ResponseTooLarge { .. }
-            | Error::InvalidRequest(_) => None,
-        }
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_str(&self.0))
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({:?})", redact_str(&self.0))
     }
 }
 
@@ -163,6 +184,290 @@ impl fmt::Display for LostStage {
     }
 }
 
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            operation: None,
+            attempts: 0,
+            source: None,
+        }))
+    }
+
+    /// An [`ErrorKind::InvalidRequest`]: nothing was sent.
+    ///
+    /// ```
+    /// let e = agni::Error::invalid_request("the file is empty");
+    /// assert_eq!(e.to_string(), "invalid request, nothing was sent: the file is empty");
+    /// ```
+    pub fn invalid_request(reason: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidRequest {
+            reason: reason.into(),
+        })
+    }
+
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        self.0.operation = Some(operation);
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.0.attempts = attempts;
+        self
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.0.source = Some(source.into());
+        self
+    }
+
+    /// What went wrong.
+    ///
+    /// ```
+    /// use agni::ErrorKind;
+    /// let e = agni::Error::invalid_request("no id");
+    /// assert!(matches!(e.kind(), ErrorKind::InvalidRequest { .. }));
+    /// ```
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// The operation that failed (`get_agent`), when the error came from one.
+    ///
+    /// ```
+    /// assert_eq!(agni::Error::invalid_request("x").operation(), None);
+    /// ```
+    pub fn operation(&self) -> Option<&'static str> {
+        self.0.operation
+    }
+
+    /// How many times the request was sent (or tried to be): 0 when it was refused before
+    /// sending, more than 1 when it was retried.
+    ///
+    /// ```
+    /// assert_eq!(agni::Error::invalid_request("x").attempts(), 0);
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// The HTTP status, for errors that came with a response.
+    ///
+    /// ```
+    /// assert_eq!(agni::Error::invalid_request("x").status(), None);
+    /// ```
+    pub fn status(&self) -> Option<StatusCode> {
+        match &self.0.kind {
+            ErrorKind::Api(api) => Some(api.status),
+            ErrorKind::Decode { status, .. } | ErrorKind::Redirect { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The API's error answer, if this is one.
+    ///
+    /// ```
+    /// assert!(agni::Error::invalid_request("x").api().is_none());
+    /// ```
+    pub fn api(&self) -> Option<&ApiError> {
+        match &self.0.kind {
+            ErrorKind::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// 404, or the envelope code `NOT_FOUND`, or gRPC NOT_FOUND (5).
+    ///
+    /// ```
+    /// assert!(!agni::Error::invalid_request("x").is_not_found());
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+            || self.api().and_then(ApiError::code).is_some_and(|code| {
+                *code == ErrorCode::Grpc(5) || *code == ErrorCode::Symbolic("NOT_FOUND".into())
+            })
+    }
+
+    /// 401, or gRPC UNAUTHENTICATED (16): the credential is missing, wrong or expired.
+    ///
+    /// ```
+    /// assert!(!agni::Error::invalid_request("x").is_unauthorized());
+    /// ```
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+            || self.api().and_then(ApiError::code) == Some(&ErrorCode::Grpc(16))
+    }
+
+    /// 429: too many requests (see [`Error::retry_after`]).
+    ///
+    /// ```
+    /// assert!(!agni::Error::invalid_request("x").is_rate_limited());
+    /// ```
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// A time limit ran out ([`ErrorKind::Timeout`]).
+    ///
+    /// ```
+    /// assert!(!agni::Error::invalid_request("x").is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::Timeout(_))
+    }
+
+    /// How long the server asked to wait before retrying (`Retry-After`).
+    ///
+    /// ```
+    /// assert_eq!(agni::Error::invalid_request("x").retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(ApiError::retry_after)
+    }
+
+    /// Whether the same request could succeed later: connection failures, timeouts and
+    /// 408/429/500/502/503/504. Whether it is *safe* to repeat depends on the method; the
+    /// client's own retries take care of that.
+    ///
+    /// ```
+    /// assert!(!agni::Error::invalid_request("x").is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match &self.0.kind {
+            ErrorKind::Connect | ErrorKind::Timeout(_) | ErrorKind::ConnectionLost(_) => true,
+            ErrorKind::Api(api) => is_retryable_status(api.status),
+            _ => false,
+        }
+    }
+}
+
+/// 408, 429, 500, 502, 503, 504: answers after which the same request may succeed.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("operation", &self.0.operation)
+            .field("attempts", &self.0.attempts)
+            .field("source", &self.0.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    /// One sentence: the operation, what happened, what to change or how often it was tried;
+    /// with `{:#}`, followed by each underlying cause.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Inner {
+            kind,
+            operation,
+            attempts,
+            ..
+        } = &*self.0;
+        if let Some(operation) = operation {
+            write!(f, "{operation}: ")?;
+        }
+        match kind {
+            ErrorKind::Api(api) => write!(f, "{api}")?,
+            ErrorKind::Connect => {
+                f.write_str("cannot connect to the Agni API; the request was not sent")?
+            }
+            ErrorKind::Timeout(TimeoutLimit::Connect(limit)) => write!(
+                f,
+                "connecting to the Agni API took longer than the {} connect timeout \
+                 (ClientBuilder::connect_timeout); the request was not sent",
+                Secs(*limit)
+            )?,
+            ErrorKind::Timeout(TimeoutLimit::Attempt(limit)) => write!(
+                f,
+                "no complete answer within the {} per-attempt timeout (Options::timeout)",
+                Secs(*limit)
+            )?,
+            ErrorKind::Timeout(TimeoutLimit::Deadline(limit)) => write!(
+                f,
+                "the {} deadline for the whole call (Options::deadline) ran out",
+                Secs(*limit)
+            )?,
+            ErrorKind::ConnectionLost(stage) => {
+                write!(f, "the connection to the Agni API was lost {stage}")?
+            }
+            ErrorKind::Redirect {
+                status,
+                location: Some(location),
+            } => write!(
+                f,
+                "the Agni API redirected ({status}) to {location}; redirects are not followed"
+            )?,
+            ErrorKind::Redirect {
+                status,
+                location: None,
+            } => write!(
+                f,
+                "the Agni API redirected ({status}) nowhere (no Location)"
+            )?,
+            ErrorKind::ResponseTooLarge(ResponsePart::Body { limit }) => write!(
+                f,
+                "the response body exceeded the {limit}-byte limit (Options::max_response_bytes)"
+            )?,
+            ErrorKind::ResponseTooLarge(ResponsePart::Headers) => {
+                f.write_str("the response headers exceeded the HTTP client's limit")?
+            }
+            ErrorKind::Decode { status, path, .. } => {
+                write!(f, "cannot decode the answer (HTTP {status}) at `{path}`")?
+            }
+            ErrorKind::Io { context } => f.write_str(context)?,
+            ErrorKind::InvalidRequest { reason } => {
+                write!(f, "invalid request, nothing was sent: {reason}")?
+            }
+        }
+        if *attempts > 1 {
+            write!(f, " (gave up after {attempts} attempts)")?;
+        }
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(error) = cause {
+                write!(f, ": {error}")?;
+                cause = error.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A duration as a person reads it in a message: `60 s`, `250 ms`.
+struct Secs(Duration);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.subsec_millis() == 0 && self.0.as_secs() > 0 {
+            write!(f, "{} s", self.0.as_secs())
+        } else {
+            write!(f, "{} ms", self.0.as_millis())
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source.as_deref().map(|e| e as _)
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        Error::new(ErrorKind::Api(error))
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 /// The upstream code of an error body: a gRPC status number or an envelope's symbolic code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -172,11 +477,50 @@ pub enum ErrorCode {
     Symbolic(String),
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ErrorCode {
+    /// The gRPC status name (`UNAUTHENTICATED`), for a gRPC code the standard defines.
+    ///
+    /// ```
+    /// assert_eq!(agni::ErrorCode::Grpc(16).grpc_name(), Some("UNAUTHENTICATED"));
+    /// assert_eq!(agni::ErrorCode::Grpc(99).grpc_name(), None);
+    /// ```
+    pub fn grpc_name(&self) -> Option<&'static str> {
+        const NAMES: [&str; 17] = [
+            "OK",
+            "CANCELLED",
+            "UNKNOWN",
+            "INVALID_ARGUMENT",
+            "DEADLINE_EXCEEDED",
+            "NOT_FOUND",
+            "ALREADY_EXISTS",
+            "PERMISSION_DENIED",
+            "RESOURCE_EXHAUSTED",
+            "FAILED_PRECONDITION",
+            "ABORTED",
+            "OUT_OF_RANGE",
+            "UNIMPLEMENTED",
+            "INTERNAL",
+            "UNAVAILABLE",
+            "DATA_LOSS",
+            "UNAUTHENTICATED",
+        ];
         match self {
-            ErrorCode::Grpc(code) => write!(f, "gRPC {code}"),
-            ErrorCode::Symbolic(code) => f.write_str(code),
+            ErrorCode::Grpc(code) => usize::try_from(*code)
+                .ok()
+                .and_then(|i| NAMES.get(i))
+                .copied(),
+            ErrorCode::Symbolic(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    /// `gRPC 16 UNAUTHENTICATED`, or the symbolic code as sent.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, self.grpc_name()) {
+            (ErrorCode::Grpc(code), Some(name)) => write!(f, "gRPC {code} {name}"),
+            (ErrorCode::Grpc(code), None) => write!(f, "gRPC {code}"),
+            (ErrorCode::Symbolic(code), _) => f.write_str(code),
         }
     }
 }
@@ -191,6 +535,7 @@ pub struct ApiError {
     request_id: Option<String>,
     retry_after: Option<Duration>,
     excerpt: String,
+    headers: HeaderMap,
 }
 
 impl fmt::Display for ApiError {
@@ -217,7 +562,7 @@ impl ApiError {
     /// Reads an error answer: the gRPC shape `{code, message, details}`, the envelope
     /// `{success: false, message, error: {code, message, details}}`, `/ready`'s
     /// `{status, error}`, or anything else (an HTML 502 page) kept as an excerpt.
-    pub(crate) fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+    pub(crate) fn from_response(status: StatusCode, headers: HeaderMap, body: &[u8]) -> Self {
         let json: Option<Value> = serde_json::from_slice(body).ok();
         let field = |value: &Value, key: &str| value.get(key).filter(|v| !v.is_null()).cloned();
         let text =
@@ -242,17 +587,15 @@ impl ApiError {
                 _ => {}
             }
         }
-        let request_id = REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned));
         ApiError {
             status,
             code,
             message,
             details,
-            request_id,
-            retry_after: crate::retry::retry_after(headers),
+            request_id: request_id(&headers),
+            retry_after: retry_after(&headers),
             excerpt: excerpt(body),
+            headers,
         }
     }
 
@@ -276,7 +619,8 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
-    /// How long the server asked us to wait (`Retry-After`, seconds or HTTP date).
+    /// How long the server asked to wait (`Retry-After`, seconds or HTTP date). A value too
+    /// large to represent reads as [`Duration::MAX`].
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
@@ -284,6 +628,35 @@ impl ApiError {
     pub fn body_excerpt(&self) -> &str {
         &self.excerpt
     }
+    /// All response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+/// The request id the API (or a proxy in front of it) put in the response headers.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date. Digits too many for a `u64` saturate to
+/// [`Duration::MAX`] (the server asked for "very long", which must not read as "not at all").
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The first [`EXCERPT_BYTES`] of a body as text, cut on a character boundary.
@@ -296,58 +669,6 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     text
 }
 
-impl From<ApiError> for Error {
-    fn from(error: ApiError) -> Self {
-        Error::Api(Box::new(error))
-    }
-}
-
-impl Error {
-    /// The HTTP status, for errors that came with a response.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Api(api) => Some(api.status),
-            Error::Decode { status, .. } | Error::Redirect { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-    /// The API error answer, if this is one.
-    pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            Error::Api(api) => Some(api),
-            _ => None,
-        }
-    }
-    /// 404, or the envelope code `NOT_FOUND`.
-    pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
-            || self.api().and_then(ApiError::code) == Some(&ErrorCode::Symbolic("NOT_FOUND".into()))
-    }
-    /// 401, or gRPC UNAUTHENTICATED (16): the API key is missing, wrong or expired.
-    pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(StatusCode::UNAUTHORIZED)
-            || self.api().and_then(ApiError::code) == Some(&ErrorCode::Grpc(16))
-    }
-    /// 429: too many requests.
-    pub fn is_rate_limited(&self) -> bool {
-        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
-    }
-    /// How long the server asked us to wait before retrying.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(ApiError::retry_after)
-    }
-    /// Whether the same request could succeed later: connection failures, timeouts and
-    /// 408/429/500/502/503/504. Whether it is *safe* to repeat depends on the method; the
-    /// client's own retries take care of that.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Connect(_) | Error::Timeout(_) | Error::ConnectionLost { .. } => true,
-            Error::Api(api) => crate::retry::is_retryable_status(api.status),
-            _ => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,16 +676,17 @@ mod tests {
     #[test]
     fn alternate_display_appends_the_chain_of_causes() {
         let source = serde_json::from_str::<u8>("\"x\"").expect_err("not a number");
-        let error = Error::Decode {
-            operation: "get_agent",
+        let error = Error::new(ErrorKind::Decode {
             status: StatusCode::OK,
             path: "data.temperature".into(),
             excerpt: String::new(),
-            source,
-        };
+        })
+        .with_operation("get_agent")
+        .with_attempts(1)
+        .with_source(source);
         assert_eq!(
             error.to_string(),
-            "cannot decode the get_agent response (HTTP 200 OK) at `data.temperature`"
+            "get_agent: cannot decode the answer (HTTP 200 OK) at `data.temperature`"
         );
         let chained = format!("{error:#}");
         assert!(
@@ -374,20 +696,42 @@ mod tests {
     }
 
     #[test]
+    fn messages_name_the_limit_and_the_attempts() {
+        let timeout = Error::new(ErrorKind::Timeout(TimeoutLimit::Attempt(
+            Duration::from_secs(60),
+        )))
+        .with_operation("get_agent")
+        .with_attempts(3);
+        assert_eq!(
+            timeout.to_string(),
+            "get_agent: no complete answer within the 60 s per-attempt timeout \
+             (Options::timeout) (gave up after 3 attempts)"
+        );
+        let deadline = Error::new(ErrorKind::Timeout(TimeoutLimit::Deadline(
+            Duration::from_millis(450),
+        )));
+        assert!(
+            deadline.to_string().contains("450 ms deadline"),
+            "{deadline}"
+        );
+    }
+
+    #[test]
     fn both_upstream_error_shapes_and_html_map_into_api_error() {
         let headers = HeaderMap::new();
         let grpc = ApiError::from_response(
-            StatusCode::BAD_REQUEST,
-            &headers,
-            br#"{"code":3,"message":"invalid uuid","details":[]}"#,
+            StatusCode::UNAUTHORIZED,
+            headers.clone(),
+            br#"{"code":16,"message":"API key is missing or invalid","details":[]}"#,
         );
         assert_eq!(
-            (grpc.code(), grpc.message()),
-            (Some(&ErrorCode::Grpc(3)), Some("invalid uuid"))
+            grpc.to_string(),
+            "the Agni API answered 401 Unauthorized (gRPC 16 UNAUTHENTICATED): API key is \
+             missing or invalid"
         );
         let envelope = ApiError::from_response(
             StatusCode::FORBIDDEN,
-            &headers,
+            headers.clone(),
             br#"{"success":false,"message":"outer","error":{"code":"FORBIDDEN","message":"inner"}}"#,
         );
         assert_eq!(
@@ -399,7 +743,7 @@ mod tests {
         );
         let html = ApiError::from_response(
             StatusCode::BAD_GATEWAY,
-            &headers,
+            headers,
             b"<html>Bad Gateway</html>",
         );
         assert_eq!(
@@ -410,5 +754,29 @@ mod tests {
             html.to_string(),
             "the Agni API answered 502 Bad Gateway: <html>Bad Gateway</html>"
         );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, value.parse().expect("header value"));
+            retry_after(&headers)
+        };
+        assert_eq!(with("3"), Some(Duration::from_secs(3)));
+        assert_eq!(with("0"), Some(Duration::ZERO));
+        assert_eq!(with("99999999999999999999"), Some(Duration::MAX));
+        assert_eq!(with("-5"), None);
+        assert_eq!(with("soon"), None);
+        assert_eq!(
+            with("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+    }
+
+    #[test]
+    fn errors_stay_one_pointer_wide() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
     }
 }

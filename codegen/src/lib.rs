@@ -7,6 +7,7 @@
 //! compiled; `cargo xtask generate --check` proves it in CI.
 
 mod lenient;
+pub mod operations;
 mod send;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -31,15 +32,16 @@ pub enum Error {
 }
 
 /// The progenitor settings for `agni`: builder methods grouped in one extension trait per tag,
-/// an inner `ClientState` that carries auth and policy, and hooks that `agni` must implement
-/// (a missing implementation is a compile error, not a silent default).
+/// and an inner `ClientState` that carries credentials and options. progenitor's hooks keep
+/// their empty defaults: the `send` pass routes every request through `agni`'s own request
+/// path instead.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Separate)
         .with_inner_type(quote! { crate::ClientState })
-        .with_hooks(HooksMode::Expected)
+        .with_hooks(HooksMode::Optional)
         .with_derive("PartialEq");
     settings
 }
@@ -49,7 +51,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     let spec = parse(spec_yaml)?;
     let tokens = Generator::new(&settings()).generate_tokens(&spec)?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    send::route_through_agni(&mut file);
+    send::route_through_agni(&mut file, &operations::facts(&spec));
     lenient::apply(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }

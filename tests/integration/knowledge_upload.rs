@@ -13,7 +13,7 @@ use std::{
 };
 
 use agni::{
-    Error,
+    ErrorKind,
     knowledge::{KnowledgeFile, KnowledgeFileKind},
 };
 use tokio::{
@@ -212,6 +212,7 @@ async fn multipart_request_on_the_wire_and_typed_answer() {
     let answer = server
         .client()
         .upload_knowledge_file(KB_ID, file)
+        .send()
         .await
         .expect("uploads");
 
@@ -296,6 +297,7 @@ async fn every_kind_has_its_content_type() {
         server
             .client()
             .upload_knowledge_file(KB_ID, file)
+            .send()
             .await
             .expect("uploads");
         let seen = server.seen();
@@ -318,6 +320,7 @@ async fn awkward_names_and_ids_are_escaped() {
     server
         .client()
         .upload_knowledge_file("a/b c?d#é%", file)
+        .send()
         .await
         .expect("uploads");
     let seen = server.seen();
@@ -351,6 +354,7 @@ async fn a_429_is_retried_with_the_same_body() {
     let answer = server
         .client()
         .upload_knowledge_file(KB_ID, file)
+        .send()
         .await
         .expect("succeeds on the retry");
     assert_eq!(answer.success, Some(true));
@@ -382,6 +386,7 @@ async fn a_500_on_a_post_is_not_retried() {
     let error = server
         .client()
         .upload_knowledge_file(KB_ID, file)
+        .send()
         .await
         .expect_err("500");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
@@ -400,16 +405,15 @@ async fn an_undecodable_answer_is_a_decode_error_with_a_path() {
     let error = server
         .client()
         .upload_knowledge_file(KB_ID, file)
+        .send()
         .await
         .expect_err("mistyped");
-    match error {
-        Error::Decode {
-            operation, path, ..
-        } => {
-            assert_eq!(operation, "upload_knowledge_file");
+    assert_eq!(error.operation(), Some("upload_knowledge_file"));
+    match error.kind() {
+        ErrorKind::Decode { path, .. } => {
             assert_eq!(path, "data.knowledge_base.knowledge_base_sources");
         }
-        other => panic!("expected Error::Decode, got {other:?}"),
+        other => panic!("expected ErrorKind::Decode, got {other:?}"),
     }
 }
 
@@ -429,7 +433,7 @@ async fn invalid_files_are_refused_before_sending() {
     for path in [&exe, &no_extension, &empty, &missing] {
         let error = KnowledgeFile::from_path(path).await.expect_err("refused");
         assert!(
-            matches!(error, Error::InvalidRequest(_)),
+            matches!(error.kind(), ErrorKind::InvalidRequest { .. }),
             "{}: {error:?}",
             path.display()
         );
@@ -453,10 +457,11 @@ async fn invalid_files_are_refused_before_sending() {
         let description = format!("{kb_id:?} {file:?}");
         let error = client
             .upload_knowledge_file(kb_id, file)
+            .send()
             .await
             .expect_err("refused");
         assert!(
-            matches!(error, Error::InvalidRequest(_)),
+            matches!(error.kind(), ErrorKind::InvalidRequest { .. }),
             "{description}: {error:?}"
         );
     }

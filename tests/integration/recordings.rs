@@ -14,7 +14,10 @@ use std::{
     time::Duration,
 };
 
-use agni::{Error, LostStage};
+use agni::{
+    Client, Error, ErrorKind, LostStage,
+    recordings::{RecordingInfo, RecordingSource},
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -22,6 +25,47 @@ use tokio::{
 };
 
 const API_KEY: &str = "sk_test_RECORDINGS";
+
+/// A download as one call: find the recording, then stream it into a writer or a file.
+trait Download {
+    async fn download_into<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        source: impl Into<RecordingSource>,
+        writer: &mut W,
+    ) -> Result<RecordingInfo, Error>;
+
+    async fn download_to_file(
+        &self,
+        source: impl Into<RecordingSource>,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<RecordingInfo, Error>;
+}
+
+impl Download for Client {
+    async fn download_into<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        source: impl Into<RecordingSource>,
+        writer: &mut W,
+    ) -> Result<RecordingInfo, Error> {
+        self.download_recording(source)
+            .send()
+            .await?
+            .write_to(writer)
+            .await
+    }
+
+    async fn download_to_file(
+        &self,
+        source: impl Into<RecordingSource>,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<RecordingInfo, Error> {
+        self.download_recording(source)
+            .send()
+            .await?
+            .save(path)
+            .await
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The server.
@@ -210,7 +254,7 @@ async fn by_session_id_sends_the_key_and_encodes_the_path() {
     let mut out = Vec::new();
     let info = api
         .client()
-        .download_recording("a/b c?d#é%", &mut out)
+        .download_into("a/b c?d#é%", &mut out)
         .await
         .expect("downloads");
 
@@ -281,7 +325,7 @@ async fn chunks_are_written_as_they_arrive() {
     };
     let info = api
         .client()
-        .download_recording("s1", &mut writer)
+        .download_into("s1", &mut writer)
         .await
         .expect("downloads");
     assert_eq!(writer.data, b"RIFFWAVE");
@@ -308,7 +352,7 @@ async fn redirect_to_storage_does_not_carry_the_key() {
     let mut out = Vec::new();
     let info = api
         .client()
-        .download_recording("s1", &mut out)
+        .download_into("s1", &mut out)
         .await
         .expect("downloads");
 
@@ -333,7 +377,7 @@ async fn every_redirect_status_is_followed() {
         let api = Server::start(move |_| redirect(status, &target)).await;
         let mut out = Vec::new();
         api.client()
-            .download_recording("s1", &mut out)
+            .download_into("s1", &mut out)
             .await
             .unwrap_or_else(|e| panic!("{status}: {e:#}"));
         assert_eq!(out, b"OggS", "{status}");
@@ -359,7 +403,7 @@ async fn json_pointer_to_storage_does_not_carry_the_key() {
         let mut out = Vec::new();
         let info = api
             .client()
-            .download_recording("s1", &mut out)
+            .download_into("s1", &mut out)
             .await
             .unwrap_or_else(|e| panic!("{shape}: {e:#}"));
 
@@ -378,17 +422,12 @@ async fn json_without_a_url_is_a_decode_error() {
     let api = Server::start(|_| json(200, r#"{"success": true, "data": {}}"#)).await;
     let error = api
         .client()
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("no URL");
     assert!(
-        matches!(
-            &error,
-            Error::Decode {
-                operation: "download_recording",
-                ..
-            }
-        ),
+        matches!(error.kind(), ErrorKind::Decode { .. })
+            && error.operation() == Some("download_recording"),
         "{error:?}"
     );
 }
@@ -402,7 +441,7 @@ async fn token_url_sends_no_key_even_to_the_api() {
     );
     let mut out = Vec::new();
     api.client()
-        .download_recording(url.as_str(), &mut out)
+        .download_into(url.as_str(), &mut out)
         .await
         .expect("downloads");
     assert_eq!(out, b"ID3\x04");
@@ -423,7 +462,7 @@ async fn a_url_on_another_origin_gets_no_key_and_one_on_the_api_does() {
 
     let mut out = Vec::new();
     client
-        .download_recording(format!("{}/x.mp3", storage.origin()), &mut out)
+        .download_into(format!("{}/x.mp3", storage.origin()), &mut out)
         .await
         .expect("downloads");
     assert_no_key(&storage.seen());
@@ -434,11 +473,11 @@ async fn a_url_on_another_origin_gets_no_key_and_one_on_the_api_does() {
         api.port
     );
     client
-        .download_recording(other_name, &mut Vec::new())
+        .download_into(other_name, &mut Vec::new())
         .await
         .expect("downloads");
     client
-        .download_recording(
+        .download_into(
             format!("{}/api/v1/calling/sessions/s1/recording", api.origin()),
             &mut Vec::new(),
         )
@@ -473,7 +512,7 @@ async fn a_redirect_back_to_the_api_origin_is_keyed_per_hop() {
 
     let mut out = Vec::new();
     api.client()
-        .download_recording("s1", &mut out)
+        .download_into("s1", &mut out)
         .await
         .expect("downloads");
     assert_eq!(out, b"done");
@@ -503,7 +542,7 @@ async fn not_found_envelope_is_an_api_error() {
     .await;
     let error = api
         .client()
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("404");
     assert!(error.is_not_found(), "{error:?}");
@@ -517,7 +556,7 @@ async fn success_false_with_200_is_an_api_error() {
     let api = Server::start(|_| json(200, r#"{"success": false, "message": "not ready"}"#)).await;
     let error = api
         .client()
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("envelope failure");
     assert_eq!(
@@ -541,7 +580,7 @@ async fn a_huge_error_body_is_read_only_in_part() {
     let started = std::time::Instant::now();
     let error = api
         .client()
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("404");
     assert!(error.is_not_found(), "{error:?}");
@@ -565,17 +604,20 @@ async fn too_many_redirects_is_a_redirect_error() {
     .await;
     let error = api
         .client()
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("loops");
-    match &error {
-        Error::Redirect { status, location } => {
+    match error.kind() {
+        ErrorKind::Redirect { status, location } => {
             assert_eq!(status.as_u16(), 302);
-            let location = location.as_deref().unwrap_or("");
-            assert!(location.ends_with("/loop/6?<redacted>"), "{location}");
+            let location = location
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            assert!(location.ends_with("/loop/6?token=<redacted>"), "{location}");
             assert!(!location.contains("secret"), "{location}");
         }
-        other => panic!("expected Error::Redirect, got {other:?}"),
+        other => panic!("expected ErrorKind::Redirect, got {other:?}"),
     }
     // The first request plus MAX_HOPS followed redirects.
     assert_eq!(api.seen().len(), 1 + agni::recordings::MAX_HOPS as usize);
@@ -586,11 +628,11 @@ async fn a_redirect_without_location_is_a_redirect_error() {
     let api = Server::start(|_| response(302, &[], b"")).await;
     let error = api
         .client()
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("no location");
     assert!(
-        matches!(error, Error::Redirect { location: None, .. }),
+        matches!(error.kind(), ErrorKind::Redirect { location: None, .. }),
         "{error:?}"
     );
 }
@@ -601,20 +643,23 @@ async fn bad_sources_are_refused_before_sending() {
     let client = api.client();
     for source in ["", "   ", "http://[::1", "https://"] {
         let error = client
-            .download_recording(source, &mut Vec::new())
+            .download_into(source, &mut Vec::new())
             .await
             .expect_err(source);
         assert!(
-            matches!(error, Error::InvalidRequest(_)),
+            matches!(error.kind(), ErrorKind::InvalidRequest { .. }),
             "{source}: {error:?}"
         );
     }
     let ftp = url::Url::parse("ftp://127.0.0.1/x").expect("url");
     let error = client
-        .download_recording(ftp, &mut Vec::new())
+        .download_into(ftp, &mut Vec::new())
         .await
         .expect_err("ftp");
-    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::InvalidRequest { .. }),
+        "{error:?}"
+    );
     assert!(api.seen().is_empty());
 }
 
@@ -629,17 +674,11 @@ async fn connection_lost_mid_body() {
     let mut out = Vec::new();
     let error = api
         .client()
-        .download_recording("s1", &mut out)
+        .download_into("s1", &mut out)
         .await
         .expect_err("truncated");
     assert!(
-        matches!(
-            error,
-            Error::ConnectionLost {
-                stage: LostStage::MidBody,
-                ..
-            }
-        ),
+        matches!(error.kind(), ErrorKind::ConnectionLost(LostStage::MidBody)),
         "{error:?}"
     );
 }
@@ -659,10 +698,10 @@ async fn timeout_per_hop() {
         .client()
         .with_options(|o| o.timeout = Duration::from_millis(300));
     let error = client
-        .download_recording("s1", &mut Vec::new())
+        .download_into("s1", &mut Vec::new())
         .await
         .expect_err("stalls");
-    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+    assert!(matches!(error.kind(), ErrorKind::Timeout(_)), "{error:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -688,7 +727,7 @@ async fn file_variant_writes_the_file() {
 
     let info = api
         .client()
-        .download_recording_to_file("s1", &path)
+        .download_to_file("s1", &path)
         .await
         .expect("downloads");
     assert_eq!(std::fs::read(&path).expect("file"), audio);
@@ -705,7 +744,7 @@ async fn file_variant_leaves_nothing_on_error() {
     let path = dir.path().join("call.mp3");
     let error = missing
         .client()
-        .download_recording_to_file("s1", &path)
+        .download_to_file("s1", &path)
         .await
         .expect_err("404");
     assert!(error.is_not_found());
@@ -721,21 +760,24 @@ async fn file_variant_leaves_nothing_on_error() {
     .await;
     let error = truncated
         .client()
-        .download_recording_to_file("s1", &path)
+        .download_to_file("s1", &path)
         .await
         .expect_err("truncated");
-    assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+    assert!(
+        matches!(error.kind(), ErrorKind::ConnectionLost(_)),
+        "{error:?}"
+    );
     assert_eq!(std::fs::read(&path).expect("file"), b"previous");
     assert_eq!(entries(dir.path()), ["call.mp3"]);
 
     // A path whose directory does not exist: a clear error naming it.
     let error = truncated
         .client()
-        .download_recording_to_file("s1", dir.path().join("nope").join("call.mp3"))
+        .download_to_file("s1", dir.path().join("nope").join("call.mp3"))
         .await
         .expect_err("no directory");
     assert!(
-        matches!(&error, Error::Io { context, .. } if context.contains("nope")),
+        matches!(error.kind(), ErrorKind::Io { context } if context.contains("nope")),
         "{error:?}"
     );
 }

@@ -2,7 +2,7 @@
 //! numbers, call and campaign helpers — each checked against a loopback mock server for what
 //! goes on the wire and how many requests are made.
 
-use agni::{Client, Error, prelude::*};
+use agni::{Client, Error, ErrorKind, prelude::*};
 use httpmock::{Method::GET, Method::POST, Mock, MockServer};
 use serde_json::{Value, json};
 
@@ -216,13 +216,10 @@ async fn invalid_phone_numbers_never_reach_the_server() {
         .phone_number_id("p")
         .contact_ids(vec!["c".to_owned()]);
     let outcomes = [
-        client.buy_number("4155550100").await.map(drop),
-        client.buy_number("+1 415 CALL NOW").await.map(drop),
-        client.release_number("+0155550100").await.map(drop),
-        client
-            .import_number("+1234", agni::types::ImportPhoneNumberRequest::default())
-            .await
-            .map(drop),
+        client.buy_number("4155550100").send().await.map(drop),
+        client.buy_number("+1 415 CALL NOW").send().await.map(drop),
+        client.release_number("+0155550100").send().await.map(drop),
+        client.import_number("+1234").send().await.map(drop),
         client
             .start_outbound_call("a", "+14157774444", "not a number")
             .send()
@@ -235,12 +232,16 @@ async fn invalid_phone_numbers_never_reach_the_server() {
             .map(drop),
         client
             .create_campaign_from("415-777-4444", campaign)
+            .send()
             .await
             .map(drop),
     ];
     for outcome in outcomes {
         let error = outcome.expect_err("refused");
-        assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+        assert!(
+            matches!(error.kind(), ErrorKind::InvalidRequest { .. }),
+            "{error:?}"
+        );
         assert!(
             error.to_string().contains("invalid phone number"),
             "{error}"
@@ -268,11 +269,13 @@ async fn phone_helpers_send_normalised_numbers() {
     let client = client(&server);
     let bought = client
         .buy_number("+1 (415) 555-0100")
+        .send()
         .await
         .expect("bought");
     assert_eq!(bought.data.as_ref().and_then(|d| d.price), Some(1.15));
     client
         .release_number(agni::E164::parse("+14155550100").expect("valid"))
+        .send()
         .await
         .expect("released");
     buy.assert_calls(1);

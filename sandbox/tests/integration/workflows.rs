@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use agni::{Error, ErrorCode, prelude::*, types};
+use agni::{Error, ErrorCode, ErrorKind, prelude::*, types};
 use agni_sandbox::{Sandbox, Seed, WebhookShape};
 use agni_webhooks::{CallCompleted, Channel, Speaker};
 use serde_json::json;
@@ -290,6 +290,7 @@ async fn phone_numbers() {
 
     let bought = client
         .buy_number(number.as_str())
+        .send()
         .await
         .expect("buy")
         .into_inner();
@@ -298,23 +299,35 @@ async fn phone_numbers() {
         Some(number.as_str())
     );
     assert_eq!(
-        api_error(client.buy_number(number.as_str()).await),
+        api_error(client.buy_number(number.as_str()).send().await),
         (409, symbolic("CONFLICT"))
     );
     assert_eq!(
-        api_error(client.buy_number("+19995550100").await),
+        api_error(client.buy_number("+19995550100").send().await),
         (404, symbolic("NOT_FOUND")),
         "not on sale"
     );
 
     // An invalid number never leaves the machine.
     let before = sandbox.requests_for("BuyPhoneNumber");
-    let invalid = client.buy_number("555-0100").await.expect_err("not E.164");
-    assert!(matches!(invalid, Error::InvalidRequest(_)), "{invalid:#}");
-    assert!(matches!(
-        client.release_number("+1 415 CALL NOW").await,
-        Err(Error::InvalidRequest(_))
-    ));
+    let invalid = client
+        .buy_number("555-0100")
+        .send()
+        .await
+        .expect_err("not E.164");
+    assert!(
+        matches!(invalid.kind(), ErrorKind::InvalidRequest { .. }),
+        "{invalid:#}"
+    );
+    let refused = client
+        .release_number("+1 415 CALL NOW")
+        .send()
+        .await
+        .expect_err("not E.164");
+    assert!(
+        matches!(refused.kind(), ErrorKind::InvalidRequest { .. }),
+        "{refused:#}"
+    );
     assert_eq!(sandbox.requests_for("BuyPhoneNumber"), before);
     assert_eq!(sandbox.requests_for("ReleasePhoneNumber"), 0);
 
@@ -343,6 +356,7 @@ async fn phone_numbers() {
 
     let released = client
         .release_number(number.as_str())
+        .send()
         .await
         .expect("release")
         .into_inner();
@@ -362,6 +376,7 @@ async fn phone_numbers() {
     assert!(
         client
             .release_number(number.as_str())
+            .send()
             .await
             .unwrap_err()
             .is_not_found()
@@ -369,14 +384,13 @@ async fn phone_numbers() {
 
     // A SIP number imported from elsewhere.
     let imported = client
-        .import_number(
-            "+44 20 7183 8750",
-            types::ImportPhoneNumberRequest {
-                name: Some("London desk".into()),
-                termination_uri: Some("sip.example.com".into()),
-                ..Default::default()
-            },
-        )
+        .import_number("+44 20 7183 8750")
+        .details(types::ImportPhoneNumberRequest {
+            name: Some("London desk".into()),
+            termination_uri: Some("sip.example.com".into()),
+            ..Default::default()
+        })
+        .send()
         .await
         .expect("import")
         .into_inner()
@@ -560,12 +574,13 @@ async fn campaigns() {
         api_error(
             client
                 .create_campaign_from("+14155550100", campaign())
+                .send()
                 .await
         ),
         (422, symbolic("FAILED_PRECONDITION"))
     );
 
-    client.buy_number("+14155550100").await.expect("buy");
+    client.buy_number("+14155550100").send().await.expect("buy");
     let line = client
         .list_purchased_numbers()
         .send()
@@ -576,6 +591,7 @@ async fn campaigns() {
     let line_id = line[0].id.clone().expect("number id");
     let created = client
         .create_campaign_from("+14155550100", campaign().phone_number_id(line_id))
+        .send()
         .await
         .expect("create campaign")
         .into_inner()
@@ -778,7 +794,7 @@ async fn calls_sessions_and_webhooks() {
         web.session_id
     );
 
-    client.buy_number("+14155550100").await.expect("buy");
+    client.buy_number("+14155550100").send().await.expect("buy");
     let outbound = client
         .start_outbound_call(&agent_id, "+1 415 555 0100", "+1 (415) 555-0123")
         .metadata("crm_id", 42)
@@ -905,6 +921,7 @@ async fn documented_webhook_shape() {
     let agent_id = first_agent_id(&client).await;
     client
         .buy_number("+442079460100")
+        .send()
         .await
         .expect("buy a UK number");
     let call = client
@@ -976,6 +993,7 @@ async fn knowledge_base() {
     );
     let uploaded = client
         .upload_knowledge_file(kb, file)
+        .send()
         .await
         .expect("upload")
         .into_inner();

@@ -1,7 +1,8 @@
-//! Phone numbers: the validated [`E164`] type, and the helpers that buy, release and import
-//! numbers with it. An invalid number is an [`Error::InvalidRequest`] before anything is sent.
+//! Phone numbers: the validated [`E164`] type, and the operations that buy, release and import
+//! numbers with it. An invalid number is an [`ErrorKind::InvalidRequest`](crate::ErrorKind)
+//! when `send` is called, before anything is sent.
 
-use std::{convert::Infallible, fmt, str::FromStr};
+use std::{fmt, str::FromStr};
 
 use crate::{Client, Error, ResponseValue, prelude::*, types};
 
@@ -28,7 +29,7 @@ impl E164 {
     /// Validates and normalises `number`.
     pub fn parse(number: &str) -> Result<Self, Error> {
         let invalid =
-            |why: &str| Error::InvalidRequest(format!("invalid phone number {number:?}: {why}"));
+            |why: &str| Error::invalid_request(format!("invalid phone number {number:?}: {why}"));
         let Some(rest) = number.trim().strip_prefix('+') else {
             return Err(invalid("E.164 numbers start with + and the country code"));
         };
@@ -117,12 +118,6 @@ impl<'de> serde::Deserialize<'de> for E164 {
     }
 }
 
-impl From<Infallible> for Error {
-    fn from(never: Infallible) -> Self {
-        match never {}
-    }
-}
-
 /// Validates a number given as text or as an [`E164`].
 pub(crate) fn e164<N>(number: N) -> Result<E164, Error>
 where
@@ -132,55 +127,73 @@ where
     Ok(number.try_into()?)
 }
 
+/// Buys a number: see [`Client::buy_number`].
+#[derive(Debug)]
+#[must_use = "nothing is bought until `send`"]
+pub struct BuyNumber<'a> {
+    client: &'a Client,
+    number: Result<E164, Error>,
+}
+
+/// Releases a purchased number: see [`Client::release_number`].
+#[derive(Debug)]
+#[must_use = "nothing is released until `send`"]
+pub struct ReleaseNumber<'a> {
+    client: &'a Client,
+    number: Result<E164, Error>,
+}
+
+/// Imports a number owned elsewhere: see [`Client::import_number`].
+#[derive(Debug)]
+#[must_use = "nothing is imported until `send`"]
+pub struct ImportNumber<'a> {
+    client: &'a Client,
+    number: Result<E164, Error>,
+    details: types::ImportPhoneNumberRequest,
+}
+
 impl Client {
     /// Buys `number` (find one with `list_available_numbers`).
     ///
     /// ```no_run
     /// # async fn run(client: &agni::Client) -> Result<(), agni::Error> {
-    /// let bought = client.buy_number("+14155550100").await?;
+    /// let bought = client.buy_number("+14155550100").send().await?;
     /// println!("{:?}", bought.data);
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn buy_number<N>(
-        &self,
-        number: N,
-    ) -> Result<ResponseValue<types::BuyPhoneNumberResponse>, Error>
+    pub fn buy_number<N>(&self, number: N) -> BuyNumber<'_>
     where
         N: TryInto<E164>,
         Error: From<N::Error>,
     {
-        let request = types::BuyPhoneNumberRequest {
-            phone_number: Some(e164(number)?.into()),
-            ..Default::default()
-        };
-        self.buy_phone_number().body(request).send().await
+        BuyNumber {
+            client: self,
+            number: e164(number),
+        }
     }
 
     /// Releases a purchased `number`.
     ///
     /// ```no_run
     /// # async fn run(client: &agni::Client) -> Result<(), agni::Error> {
-    /// client.release_number("+14155550100").await?;
+    /// client.release_number("+14155550100").send().await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn release_number<N>(
-        &self,
-        number: N,
-    ) -> Result<ResponseValue<types::ReleasePhoneNumberResponse>, Error>
+    pub fn release_number<N>(&self, number: N) -> ReleaseNumber<'_>
     where
         N: TryInto<E164>,
         Error: From<N::Error>,
     {
-        self.release_phone_number()
-            .phone_number(e164(number)?)
-            .send()
-            .await
+        ReleaseNumber {
+            client: self,
+            number: e164(number),
+        }
     }
 
-    /// Imports a number you own elsewhere (a SIP trunk); `details` carries the trunk settings,
-    /// its `phone` is replaced by `number`.
+    /// Imports `number`, which you own elsewhere (a SIP trunk); set the trunk settings with
+    /// [`ImportNumber::details`] (their `phone` is replaced by `number`).
     ///
     /// ```no_run
     /// # async fn run(client: &agni::Client) -> Result<(), agni::Error> {
@@ -189,23 +202,58 @@ impl Client {
     ///     termination_uri: Some("sip.example.com".into()),
     ///     ..Default::default()
     /// };
-    /// client.import_number("+442071838750", details).await?;
+    /// client.import_number("+442071838750").details(details).send().await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn import_number<N>(
-        &self,
-        number: N,
-        details: types::ImportPhoneNumberRequest,
-    ) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, Error>
+    pub fn import_number<N>(&self, number: N) -> ImportNumber<'_>
     where
         N: TryInto<E164>,
         Error: From<N::Error>,
     {
-        let request = types::ImportPhoneNumberRequest {
-            phone: Some(e164(number)?.into()),
-            ..details
+        ImportNumber {
+            client: self,
+            number: e164(number),
+            details: types::ImportPhoneNumberRequest::default(),
+        }
+    }
+}
+
+impl BuyNumber<'_> {
+    /// Buys the number.
+    pub async fn send(self) -> Result<ResponseValue<types::BuyPhoneNumberResponse>, Error> {
+        let request = types::BuyPhoneNumberRequest {
+            phone_number: Some(self.number?.into()),
+            ..Default::default()
         };
-        self.import_phone_number().body(request).send().await
+        self.client.buy_phone_number().body(request).send().await
+    }
+}
+
+impl ReleaseNumber<'_> {
+    /// Releases the number.
+    pub async fn send(self) -> Result<ResponseValue<types::ReleasePhoneNumberResponse>, Error> {
+        self.client
+            .release_phone_number()
+            .phone_number(self.number?)
+            .send()
+            .await
+    }
+}
+
+impl ImportNumber<'_> {
+    /// The trunk settings (name, termination URI, credentials, ...).
+    pub fn details(mut self, details: types::ImportPhoneNumberRequest) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Imports the number.
+    pub async fn send(self) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, Error> {
+        let request = types::ImportPhoneNumberRequest {
+            phone: Some(self.number?.into()),
+            ..self.details
+        };
+        self.client.import_phone_number().body(request).send().await
     }
 }

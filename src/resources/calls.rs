@@ -1,13 +1,13 @@
-//! Starting calls — a browser (LiveKit) web call, or an outbound phone call — and campaigns that
-//! dial from a validated number. The results come back as typed fields, not an envelope.
+//! Starting calls — a browser (LiveKit) web call, or an outbound phone call from validated
+//! numbers. The result comes back as typed fields, not an envelope.
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::numbers::e164;
 use crate::{
-    Client, E164, Error, ResponseValue,
-    phone::e164,
+    Client, E164, Error, ErrorKind,
     prelude::*,
     types::{self, CreateCallRequestType},
 };
@@ -114,36 +114,6 @@ impl Client {
             request,
         }
     }
-
-    /// Creates a campaign that dials from `from`; `campaign` carries the rest (name, agent,
-    /// phone number id, contacts, schedule). Start it with `start_campaign`.
-    ///
-    /// ```no_run
-    /// # async fn run(client: &agni::Client) -> Result<(), agni::Error> {
-    /// let campaign = agni::types::CreateCampaignRequest::builder()
-    ///     .name("November renewals")
-    ///     .agent_id("0198f6a2-6d1e-7c1a-9d4f-2b1e3c4d5e6f")
-    ///     .phone_number_id("0198f6a2-3333-7000-8000-00000000000d")
-    ///     .contact_ids(vec!["c1".to_owned(), "c2".to_owned()]);
-    /// let created = client.create_campaign_from("+14157774444", campaign).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn create_campaign_from<N>(
-        &self,
-        from: N,
-        campaign: types::builder::CreateCampaignRequest,
-    ) -> Result<ResponseValue<types::CampaignResponse>, Error>
-    where
-        N: TryInto<E164>,
-        Error: From<N::Error>,
-    {
-        let from = e164(from)?;
-        self.create_campaign()
-            .body(campaign.from_phone_number(from))
-            .send()
-            .await
-    }
 }
 
 fn call_request(kind: CreateCallRequestType, agent_id: String) -> types::CreateCallRequest {
@@ -185,12 +155,13 @@ impl StartCall<'_> {
             .send()
             .await?
             .into_inner();
-        let session_id = response.session_id.ok_or_else(|| Error::Decode {
-            operation: "create_call",
-            status: reqwest::StatusCode::OK,
-            path: "session_id".into(),
-            excerpt: String::new(),
-            source: serde::de::Error::missing_field("session_id"),
+        let session_id = response.session_id.ok_or_else(|| {
+            Error::new(ErrorKind::Decode {
+                status: reqwest::StatusCode::OK,
+                path: "session_id".into(),
+                excerpt: "the answer names no call session".into(),
+            })
+            .with_operation("create_call")
         })?;
         Ok(StartedCall {
             session_id,

@@ -13,16 +13,16 @@ use bytes::{BufMut, Bytes, BytesMut};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 
 use crate::{
-    Client, ClientState, Error, ResponseValue,
-    call::{Operation, send_request},
+    Client, Error, ResponseValue,
+    transport::{self, Auth, Buffered, Operation},
     types,
 };
 
 /// The operation, as tracing and errors name it.
 static OPERATION: Operation = Operation {
     id: "upload_knowledge_file",
-    method: "POST",
     path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
+    auth: Auth::ApiKey,
 };
 
 /// The kinds of file a knowledge base accepts.
@@ -126,7 +126,7 @@ impl KnowledgeFile {
     /// name.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] if the extension is not one the API accepts (checked before
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) if the extension is not one the API accepts (checked before
     /// reading), the file cannot be read, or it is empty.
     ///
     /// ```no_run
@@ -138,7 +138,7 @@ impl KnowledgeFile {
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let kind = KnowledgeFileKind::from_path(path).ok_or_else(|| {
-            Error::InvalidRequest(format!(
+            Error::invalid_request(format!(
                 "{} is not a file a knowledge base accepts (pdf, txt, docx, md)",
                 path.display()
             ))
@@ -149,7 +149,7 @@ impl KnowledgeFile {
             .unwrap_or_default();
         let content = tokio::fs::read(path)
             .await
-            .map_err(|e| Error::InvalidRequest(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| Error::invalid_request(format!("cannot read {}: {e}", path.display())))?;
         let file = KnowledgeFile {
             name,
             content: content.into(),
@@ -201,18 +201,25 @@ impl KnowledgeFile {
 
     fn validate(&self) -> Result<(), Error> {
         if self.content.is_empty() {
-            return Err(Error::InvalidRequest(format!(
+            return Err(Error::invalid_request(format!(
                 "{:?} is empty; a knowledge base needs content",
                 self.name
             )));
         }
         if self.name.trim().is_empty() {
-            return Err(Error::InvalidRequest(
-                "a knowledge-base file needs a name".to_owned(),
-            ));
+            return Err(Error::invalid_request("a knowledge-base file needs a name"));
         }
         Ok(())
     }
+}
+
+/// Uploads a file into a knowledge base: see [`Client::upload_knowledge_file`].
+#[derive(Debug)]
+#[must_use = "nothing is uploaded until `send`"]
+pub struct UploadKnowledgeFile<'a> {
+    client: &'a Client,
+    kb_id: String,
+    file: KnowledgeFile,
 }
 
 impl Client {
@@ -224,8 +231,8 @@ impl Client {
     /// deadline, the `agni.request` tracing span, and the same [`Error`] mapping.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] before anything is sent if `kb_id` or the file is empty;
-    /// otherwise as any operation ([`Error::Api`], [`Error::Decode`], transport errors).
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) before anything is sent
+    /// if `kb_id` or the file is empty; otherwise as any operation.
     ///
     /// ```no_run
     /// use agni::knowledge::KnowledgeFile;
@@ -235,6 +242,7 @@ impl Client {
     /// let file = KnowledgeFile::from_path("handbook.pdf").await?;
     /// let answer = client
     ///     .upload_knowledge_file("0198f6a2-6d1e-7c1a-9d4f-2b1e3c4d5e6f", file)
+    ///     .send()
     ///     .await?;
     /// if let Some(kb) = answer.data.as_ref().and_then(|d| d.knowledge_base.as_ref()) {
     ///     println!("{:?} now has {} sources", kb.knowledge_base_name, kb.knowledge_base_sources.len());
@@ -242,42 +250,50 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn upload_knowledge_file(
+    pub fn upload_knowledge_file(
         &self,
-        kb_id: impl AsRef<str>,
+        kb_id: impl Into<String>,
         file: KnowledgeFile,
-    ) -> Result<ResponseValue<types::AddKnowledgeBaseSourcesResponse>, Error> {
-        let kb_id = kb_id.as_ref();
-        if kb_id.trim().is_empty() {
-            return Err(Error::InvalidRequest(
-                "the knowledge base id is empty".to_owned(),
-            ));
+    ) -> UploadKnowledgeFile<'_> {
+        UploadKnowledgeFile {
+            client: self,
+            kb_id: kb_id.into(),
+            file,
         }
-        file.validate()?;
-        let url = format!(
-            "{}/api/v1/rag/knowledge-base/{}/add-sources",
-            self.baseurl(),
-            progenitor_client::encode_path(kb_id),
-        );
-        let (content_type, body) = multipart_body(&file);
-        let content_type = HeaderValue::from_str(&content_type)
-            .map_err(|e| Error::InvalidRequest(format!("invalid content type: {e}")))?;
+    }
+}
+
+impl UploadKnowledgeFile<'_> {
+    /// Uploads the file.
+    pub async fn send(
+        self,
+    ) -> Result<ResponseValue<types::AddKnowledgeBaseSourcesResponse>, Error> {
         let request = self
+            .request()
+            .map_err(|error| error.with_operation(OPERATION.id))?;
+        let answer = transport::execute::<Buffered>(self.client, &OPERATION, request).await?;
+        transport::decode(&OPERATION, answer)
+    }
+
+    fn request(&self) -> Result<reqwest::Request, Error> {
+        let kb_id =
+            transport::path_segment("kb_id", &self.kb_id).map_err(Error::invalid_request)?;
+        self.file.validate()?;
+        let url = format!(
+            "{}/api/v1/rag/knowledge-base/{kb_id}/add-sources",
+            self.client.baseurl(),
+        );
+        let (content_type, body) = multipart_body(&self.file);
+        let content_type = HeaderValue::from_str(&content_type)
+            .map_err(|e| Error::invalid_request(format!("invalid content type: {e}")))?;
+        self.client
             .http()
             .post(url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(CONTENT_TYPE, content_type)
-            .header(
-                "api-version",
-                HeaderValue::from_static(
-                    <Client as progenitor_client::ClientInfo<ClientState>>::api_version(),
-                ),
-            )
             .body(body)
             .build()
-            .map_err(|e| Error::InvalidRequest(format!("cannot build the request: {e}")))?;
-        let response = send_request(self, &OPERATION, request).await?;
-        crate::call::decode_success(&OPERATION, response).await
+            .map_err(|e| Error::invalid_request(format!("cannot build the request: {e}")))
     }
 }
 
@@ -285,8 +301,8 @@ impl Client {
 /// `Content-Type` header (with the boundary) and the body.
 ///
 /// reqwest's `multipart::Form` would do this, but it produces a streaming body, and a streaming
-/// body cannot be cloned: the retry loop (`crate::retry`) sends a clone of the request on every
-/// attempt and sends an uncloneable one exactly once, so a 429 could never be retried. Encoding
+/// body cannot be cloned: the retry loop (`crate::transport`) sends a copy of the request on
+/// every attempt and sends an uncloneable one exactly once, so a 429 could never be retried. Encoding
 /// the form into `Bytes` (cheap to clone, shares the file's buffer) keeps the upload replayable.
 fn multipart_body(file: &KnowledgeFile) -> (String, Bytes) {
     let boundary = boundary_for(&file.content);

@@ -1,80 +1,69 @@
-//! Client configuration: building a [`Client`] from code or the environment, the credentials
-//! it carries (never printed), and the per-request [`Options`] that retries and timeouts read.
+//! [`ClientBuilder`]: building a [`Client`] from code or the environment, and the rules a
+//! configuration must meet before anything is sent ([`BuildError`]): a credential that can be
+//! sent as a header, a base URL that cannot expose it, and a proxy policy that never hands it
+//! over in clear text.
 
 use std::{fmt, time::Duration};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
-use crate::{Client, RetryPolicy};
-
-/// Where the Agni API lives.
-pub const DEFAULT_BASE_URL: &str = "https://api.ravan.ai";
-/// Environment variable holding the API key read by [`Client::from_env`].
-pub const API_KEY_ENV: &str = "RAVAN_API_KEY";
-/// Environment variable that overrides the base URL in [`Client::from_env`].
-pub const BASE_URL_ENV: &str = "AGNI_BASE_URL";
-/// The header Agni reads the API key from.
-pub const API_KEY_HEADER: &str = "X-Api-Key";
+use super::{
+    API_KEY_ENV, BASE_URL_ENV, BEARER_TOKEN_ENV, ClientState, DEFAULT_BASE_URL, Options,
+    state::credential,
+};
+use crate::{Client, RetryPolicy, redact::redact_str};
 
 const USER_AGENT_VALUE: &str = concat!("agni-rs/", env!("CARGO_PKG_VERSION"));
-
-/// How each request is executed. Set defaults on [`ClientBuilder`]; change them for some
-/// requests with [`Client::with_options`].
-///
-/// ```
-/// let options = agni::Options::default();
-/// assert_eq!(options.retry.max_retries, 2);
-/// assert_eq!(options.timeout, std::time::Duration::from_secs(60));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Options {
-    /// When failed requests are retried.
-    pub retry: RetryPolicy,
-    /// Longest one attempt may take, response body included (default 60 s: starting a call
-    /// can take far longer than a typical REST request).
-    pub timeout: Duration,
-    /// Longest a whole call may take, all attempts and waits included (default 180 s).
-    pub deadline: Duration,
-    /// Largest response body read into memory (default 16 MiB); larger answers fail with
-    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
-    pub max_response_bytes: usize,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
-            deadline: Duration::from_secs(180),
-            max_response_bytes: 16 * 1024 * 1024,
-        }
-    }
-}
 
 /// Why a [`Client`] could not be built. Nothing has been sent when this is returned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// No API key was given (or `RAVAN_API_KEY` is unset or empty).
-    #[error("no API key: call `.api_key(..)` or set {API_KEY_ENV}")]
-    MissingApiKey,
-    /// The API key cannot be sent as an HTTP header (control characters, non-ASCII bytes).
-    #[error("the API key contains characters that cannot be sent in an HTTP header")]
+    /// Neither an API key nor a bearer token was given (or the environment variables are
+    /// unset or empty).
+    #[error(
+        "no credential: call `.api_key(..)` (or `.bearer_token(..)`), or set {API_KEY_ENV} \
+         (or {BEARER_TOKEN_ENV})"
+    )]
+    MissingCredentials,
+    /// The API key has characters other than visible ASCII (spaces, control characters,
+    /// non-ASCII letters), so it cannot be sent as given.
+    #[error("the API key must be visible ASCII characters only (no spaces, control or non-ASCII)")]
     InvalidApiKey,
+    /// The bearer token has characters other than visible ASCII.
+    #[error(
+        "the bearer token must be visible ASCII characters only (no spaces, control or non-ASCII)"
+    )]
+    InvalidBearerToken,
     /// The base URL does not parse, or cannot serve as a base (no host, has a query).
     #[error("invalid base URL {url:?}: {reason}")]
     InvalidBaseUrl {
-        /// The URL as given.
+        /// The URL as given (userinfo and query values redacted).
         url: String,
         /// Why it was refused.
         reason: &'static str,
     },
-    /// The base URL is plain `http` to a host that is not loopback, which would send the API key
-    /// in clear text. Use `https`, or opt out with [`ClientBuilder::allow_insecure_http`].
-    #[error("refusing to send the API key over plain http to {url:?}; use https")]
+    /// The base URL is plain `http` to a host that is not loopback, which would send the
+    /// credentials in clear text. Use `https`, or opt out with
+    /// [`ClientBuilder::allow_insecure_http`].
+    #[error("refusing to send credentials over plain http to {url:?}; use https")]
     InsecureBaseUrl {
-        /// The URL as given.
+        /// The URL as given (redacted).
+        url: String,
+    },
+    /// A proxy was set for a plain-`http` base URL: the proxy would read the credentials.
+    #[error(
+        "refusing a proxy for the plain-http base URL {url:?}: the proxy would see the \
+         credentials in clear text"
+    )]
+    InsecureProxy {
+        /// The base URL (redacted).
+        url: String,
+    },
+    /// The proxy URL does not parse.
+    #[error("invalid proxy URL {url:?}")]
+    InvalidProxy {
+        /// The proxy URL as given (redacted).
         url: String,
     },
     /// A default header has an invalid name or value.
@@ -88,31 +77,17 @@ pub enum BuildError {
     Http(#[source] reqwest::Error),
 }
 
-/// Per-client state that every request reads through the hooks: the API key and the user agent.
-///
-/// It is opaque: build a [`Client`] with [`Client::builder`] or [`Client::from_env`].
-/// Its `Debug` output never contains the key.
-#[derive(Clone)]
-pub struct ClientState {
-    api_key: HeaderValue,
-    options: Options,
-}
-
-impl ClientState {
-    /// Adds the API key to a request bound for the Agni API.
-    pub(crate) fn authenticate(&self, request: &mut reqwest::Request) {
-        request
-            .headers_mut()
-            .insert(API_KEY_HEADER, self.api_key.clone());
-    }
-}
-
-impl fmt::Debug for ClientState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientState")
-            .field("api_key", &"<redacted>")
-            .finish()
-    }
+/// Which proxy requests go through.
+#[derive(Debug, Default)]
+enum ProxyChoice {
+    /// The environment's (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`), for an `https` base URL
+    /// only: through a proxy an `https` request is a CONNECT tunnel the proxy cannot read.
+    #[default]
+    Environment,
+    /// None at all.
+    Direct,
+    /// This one.
+    Explicit(String),
 }
 
 /// Builds a [`Client`]; start with [`Client::builder`].
@@ -127,8 +102,10 @@ impl fmt::Debug for ClientState {
 #[derive(Default)]
 pub struct ClientBuilder {
     api_key: Option<String>,
+    bearer_token: Option<String>,
     base_url: Option<String>,
     allow_insecure_http: bool,
+    proxy: ProxyChoice,
     options: Options,
     connect_timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
@@ -137,10 +114,17 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |credential: &Option<String>| credential.as_ref().map(|_| "<redacted>");
+        let proxy = match &self.proxy {
+            ProxyChoice::Explicit(url) => redact_str(url),
+            other => format!("{other:?}"),
+        };
         f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("base_url", &self.base_url)
+            .field("api_key", &shown(&self.api_key))
+            .field("bearer_token", &shown(&self.bearer_token))
+            .field("base_url", &self.base_url.as_deref().map(redact_str))
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("proxy", &proxy)
             .field("options", &self.options)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent_suffix", &self.user_agent_suffix)
@@ -157,7 +141,8 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sets the API key sent as `X-Api-Key` with every request.
+    /// Sets the API key, sent as `X-Api-Key` with every operation that takes one (all but the
+    /// Cal.com agent operations and the unauthenticated ones).
     ///
     /// ```
     /// let builder = agni::Client::builder().api_key("sk_live_example");
@@ -165,6 +150,22 @@ impl ClientBuilder {
     /// ```
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Sets the bearer token (a dashboard user's JWT), sent as `Authorization: Bearer` with the
+    /// operations whose `security` names it: the Cal.com agent operations.
+    ///
+    /// ```
+    /// let client = agni::Client::builder()
+    ///     .api_key("sk_live_example")
+    ///     .bearer_token("eyJhbGciOiJIUzI1NiJ9.e30.sig")
+    ///     .build()?;
+    /// assert!(!format!("{client:?}").contains("eyJ"));
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
         self
     }
 
@@ -280,20 +281,63 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request through this proxy (`http://`, `https://` or, with reqwest's
+    /// `socks` feature, `socks5://`), instead of the environment's.
+    ///
+    /// With an `https` base URL a request goes through the proxy as a CONNECT tunnel, which the
+    /// proxy cannot read. A plain-`http` base URL with a proxy is refused
+    /// ([`BuildError::InsecureProxy`]) unless [`allow_insecure_http`](Self::allow_insecure_http)
+    /// accepted clear text.
+    ///
+    /// ```
+    /// let client = agni::Client::builder()
+    ///     .api_key("sk_live_example")
+    ///     .proxy("http://proxy.internal:3128")
+    ///     .build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxyChoice::Explicit(url.into());
+        self
+    }
+
+    /// Connects directly, ignoring proxy environment variables.
+    ///
+    /// ```
+    /// let client = agni::Client::builder().api_key("sk_live_example").no_proxy().build()?;
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::Direct;
+        self
+    }
+
     /// Validates the configuration and builds the client. Sends nothing.
+    ///
+    /// Proxies: with an `https` base URL, the environment's proxy settings apply (`HTTPS_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`) unless [`proxy`](Self::proxy) or [`no_proxy`](Self::no_proxy)
+    /// says otherwise. With a plain-`http` base URL (loopback, or
+    /// [`allow_insecure_http`](Self::allow_insecure_http)) the environment is ignored: an
+    /// `HTTP_PROXY` would otherwise receive the credentials in clear text.
     ///
     /// ```
     /// let missing = agni::Client::builder().build();
-    /// assert!(matches!(missing, Err(agni::BuildError::MissingApiKey)));
+    /// assert!(matches!(missing, Err(agni::BuildError::MissingCredentials)));
+    /// let non_ascii = agni::Client::builder().api_key("sk_prøbe").build();
+    /// assert!(matches!(non_ascii, Err(agni::BuildError::InvalidApiKey)));
     /// ```
     pub fn build(self) -> Result<Client, BuildError> {
-        let api_key = self
-            .api_key
-            .filter(|key| !key.trim().is_empty())
-            .ok_or(BuildError::MissingApiKey)?;
-        let mut api_key = HeaderValue::from_str(&api_key).map_err(|_| BuildError::InvalidApiKey)?;
-        // reqwest and http print sensitive header values as "Sensitive" in Debug output.
-        api_key.set_sensitive(true);
+        let given = |value: Option<String>| value.filter(|text| !text.trim().is_empty());
+        let (api_key, bearer) = (given(self.api_key), given(self.bearer_token));
+        if api_key.is_none() && bearer.is_none() {
+            return Err(BuildError::MissingCredentials);
+        }
+        let api_key = api_key
+            .map(|key| credential(&key, "").ok_or(BuildError::InvalidApiKey))
+            .transpose()?;
+        let bearer = bearer
+            .map(|token| credential(&token, "Bearer ").ok_or(BuildError::InvalidBearerToken))
+            .transpose()?;
 
         let base_url = validate_base_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
@@ -313,17 +357,36 @@ impl ClientBuilder {
             None => HeaderValue::from_static(USER_AGENT_VALUE),
         };
         headers.insert(USER_AGENT, user_agent);
-        let http = reqwest::Client::builder()
-            // A redirect would carry X-Api-Key to wherever it points (reqwest strips only the
-            // standard credential headers), so the API client never follows one.
+        let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(10));
+        let mut http = reqwest::Client::builder()
+            // A redirect would carry the credentials to wherever it points (reqwest strips only
+            // the standard credential headers), so the API client never follows one.
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            .default_headers(headers)
-            .build()
-            .map_err(BuildError::Http)?;
+            .connect_timeout(connect_timeout)
+            .default_headers(headers);
+        let plain_http = base_url.starts_with("http:");
+        http = match self.proxy {
+            ProxyChoice::Environment if plain_http => http.no_proxy(),
+            ProxyChoice::Environment => http,
+            ProxyChoice::Direct => http.no_proxy(),
+            ProxyChoice::Explicit(_) if plain_http && !self.allow_insecure_http => {
+                return Err(BuildError::InsecureProxy {
+                    url: redact_str(&base_url),
+                });
+            }
+            ProxyChoice::Explicit(url) => {
+                let proxy = reqwest::Proxy::all(&url).map_err(|_| BuildError::InvalidProxy {
+                    url: redact_str(&url),
+                })?;
+                http.no_proxy().proxy(proxy)
+            }
+        };
+        let http = http.build().map_err(BuildError::Http)?;
         let state = ClientState {
             api_key,
+            bearer,
             options: self.options,
+            connect_timeout,
         };
         Ok(Client::new_with_client(&base_url, http, state))
     }
@@ -343,7 +406,7 @@ pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
 /// Checks the base URL and returns it without a trailing slash (generated paths start with `/`).
 fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, BuildError> {
     let invalid = |reason| BuildError::InvalidBaseUrl {
-        url: url.to_owned(),
+        url: redact_str(url),
         reason,
     };
     let parsed = reqwest::Url::parse(url).map_err(|_| invalid("not a URL"))?;
@@ -358,7 +421,7 @@ fn validate_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Bui
         "http" if is_loopback(&parsed) || allow_insecure_http => {}
         "http" => {
             return Err(BuildError::InsecureBaseUrl {
-                url: url.to_owned(),
+                url: redact_str(url),
             });
         }
         _ => return Err(invalid("the scheme must be https (or http to loopback)")),
@@ -378,7 +441,8 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// Builds a client from `RAVAN_API_KEY` and, if set, `AGNI_BASE_URL`.
+    /// Builds a client from `RAVAN_API_KEY` and/or `RAVAN_BEARER_TOKEN` and, if set,
+    /// `AGNI_BASE_URL`.
     ///
     /// ```no_run
     /// let client = agni::Client::from_env()?;
@@ -389,54 +453,13 @@ impl Client {
         if let Ok(key) = std::env::var(API_KEY_ENV) {
             builder = builder.api_key(key);
         }
+        if let Ok(token) = std::env::var(BEARER_TOKEN_ENV) {
+            builder = builder.bearer_token(token);
+        }
         if let Ok(url) = std::env::var(BASE_URL_ENV) {
             builder = builder.base_url(url);
         }
         builder.build()
-    }
-
-    /// The options requests from this client run with.
-    ///
-    /// ```
-    /// let client = agni::Client::builder().api_key("k").build()?;
-    /// assert_eq!(client.options(), &agni::Options::default());
-    /// # Ok::<(), agni::BuildError>(())
-    /// ```
-    pub fn options(&self) -> &Options {
-        &progenitor_client::ClientInfo::inner(self).options
-    }
-
-    /// A cheap copy of this client with changed options, sharing its connection pool: for a
-    /// request that needs a longer timeout, or must not be retried.
-    ///
-    /// ```
-    /// # async fn run(client: &agni::Client) -> Result<(), agni::Error> {
-    /// use agni::prelude::*;
-    /// let once = client.with_options(|o| o.retry = agni::RetryPolicy::none());
-    /// once.health_check().send().await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn with_options(&self, change: impl FnOnce(&mut Options)) -> Client {
-        let mut state = progenitor_client::ClientInfo::inner(self).clone();
-        change(&mut state.options);
-        Client::new_with_client(self.baseurl(), self.http().clone(), state)
-    }
-
-    /// The underlying HTTP client (shared connection pool).
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        progenitor_client::ClientInfo::client(self)
-    }
-
-    /// The base URL requests are sent to, without a trailing slash.
-    ///
-    /// ```
-    /// let client = agni::Client::builder().api_key("k").build()?;
-    /// assert_eq!(client.baseurl(), "https://api.ravan.ai");
-    /// # Ok::<(), agni::BuildError>(())
-    /// ```
-    pub fn baseurl(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(self)
     }
 }
 
@@ -475,20 +498,60 @@ mod tests {
     }
 
     #[test]
-    fn api_key_is_validated_and_never_printed() {
+    fn credentials_are_validated_and_never_printed() {
         assert!(matches!(
             Client::builder().api_key("  ").build(),
-            Err(BuildError::MissingApiKey)
+            Err(BuildError::MissingCredentials)
         ));
+        for bad in ["bad\nkey", "sk_prøbe", "sk live"] {
+            assert!(
+                matches!(
+                    Client::builder().api_key(bad).build(),
+                    Err(BuildError::InvalidApiKey)
+                ),
+                "{bad:?}"
+            );
+        }
         assert!(matches!(
-            Client::builder().api_key("bad\nkey").build(),
-            Err(BuildError::InvalidApiKey)
+            Client::builder().bearer_token("tok\u{7}").build(),
+            Err(BuildError::InvalidBearerToken)
         ));
         let client = Client::builder()
             .api_key("sk_secret_123")
+            .bearer_token("jwt_secret_456")
             .build()
             .expect("valid");
-        assert!(!format!("{client:?}").contains("sk_secret_123"));
-        assert!(!format!("{client:#?}").contains("sk_secret_123"));
+        for shown in [format!("{client:?}"), format!("{client:#?}")] {
+            assert!(!shown.contains("sk_secret_123") && !shown.contains("jwt_secret_456"));
+        }
+    }
+
+    #[test]
+    fn a_proxy_never_sees_credentials_in_clear_text() {
+        let plain = || {
+            Client::builder()
+                .api_key("k")
+                .base_url("http://127.0.0.1:9")
+        };
+        assert!(matches!(
+            plain().proxy("http://proxy.example:3128").build(),
+            Err(BuildError::InsecureProxy { .. })
+        ));
+        assert!(
+            plain()
+                .proxy("http://proxy.example:3128")
+                .allow_insecure_http()
+                .build()
+                .is_ok()
+        );
+        assert!(
+            Client::builder()
+                .api_key("k")
+                .proxy("http://user:secret@proxy.example:3128")
+                .build()
+                .is_ok()
+        );
+        let builder = Client::builder().proxy("http://user:secret@proxy.example:3128");
+        assert!(!format!("{builder:?}").contains("secret"));
     }
 }

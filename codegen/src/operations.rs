@@ -1,0 +1,199 @@
+//! What the spec says about each operation that the generated code needs at run time and
+//! progenitor does not carry over: the credential its `security` names and the documented
+//! ranges of its numeric parameters. Keyed by method and path template, which the generated
+//! builders also name (in their docs), so no operation-id spelling has to match.
+
+use std::collections::HashMap;
+
+use openapiv3::{
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
+    SecurityRequirement, Type,
+};
+
+/// The credential an operation is sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The `X-Api-Key` header.
+    ApiKey,
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// None (`security: []`).
+    None,
+}
+
+/// A numeric parameter's documented bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    /// The parameter's name in the spec.
+    pub name: String,
+    /// Whether it must be given (then it is not an `Option` in the builder).
+    pub required: bool,
+    /// Inclusive lower bound.
+    pub minimum: Option<f64>,
+    /// Inclusive upper bound.
+    pub maximum: Option<f64>,
+}
+
+/// One operation's facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    /// Its credential.
+    pub auth: Auth,
+    /// Its bounded numeric parameters.
+    pub ranges: Vec<Range>,
+}
+
+/// Facts by (`GET`, `/api/v1/agents/{id}/`).
+pub type ByRoute = HashMap<(String, String), Facts>;
+
+/// Reads the facts of every operation in `spec`.
+pub fn facts(spec: &OpenAPI) -> ByRoute {
+    let default_security = spec.security.as_deref();
+    let mut by_route = ByRoute::new();
+    for (path, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let security = operation.security.as_deref().or(default_security);
+            let ranges = operation
+                .parameters
+                .iter()
+                .chain(&item.parameters)
+                .filter_map(|parameter| range(spec, parameter))
+                .collect();
+            by_route.insert(
+                (method.to_uppercase(), path.clone()),
+                Facts {
+                    auth: auth(spec, security),
+                    ranges,
+                },
+            );
+        }
+    }
+    by_route
+}
+
+/// The credential `security` names: the first requirement the client can meet.
+fn auth(spec: &OpenAPI, security: Option<&[SecurityRequirement]>) -> Auth {
+    let Some(requirements) = security else {
+        return Auth::ApiKey;
+    };
+    let schemes = spec.components.as_ref().map(|c| &c.security_schemes);
+    for requirement in requirements {
+        if requirement.is_empty() {
+            return Auth::None;
+        }
+        for name in requirement.keys() {
+            let scheme = schemes.and_then(|schemes| schemes.get(name));
+            match scheme {
+                Some(ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. }))
+                    if scheme.eq_ignore_ascii_case("bearer") =>
+                {
+                    return Auth::Bearer;
+                }
+                Some(ReferenceOr::Item(openapiv3::SecurityScheme::APIKey { .. })) => {
+                    return Auth::ApiKey;
+                }
+                _ => {}
+            }
+        }
+    }
+    if requirements.is_empty() {
+        Auth::None
+    } else {
+        Auth::ApiKey
+    }
+}
+
+/// The bounds of a numeric path or query parameter, if it documents any.
+fn range(spec: &OpenAPI, parameter: &ReferenceOr<Parameter>) -> Option<Range> {
+    let ReferenceOr::Item(parameter) = parameter else {
+        return None;
+    };
+    let data = parameter.parameter_data_ref();
+    let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+        return None;
+    };
+    let schema = resolve(spec, schema)?;
+    let (minimum, maximum) = match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(integer)) => (
+            integer.minimum.map(|m| m as f64),
+            integer.maximum.map(|m| m as f64),
+        ),
+        SchemaKind::Type(Type::Number(number)) => (number.minimum, number.maximum),
+        _ => return None,
+    };
+    (minimum.is_some() || maximum.is_some()).then(|| Range {
+        name: data.name.clone(),
+        required: data.required,
+        minimum,
+        maximum,
+    })
+}
+
+fn resolve<'a>(spec: &'a OpenAPI, schema: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+    match schema {
+        ReferenceOr::Item(schema) => Some(schema),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/schemas/")?;
+            match spec.components.as_ref()?.schemas.get(name)? {
+                ReferenceOr::Item(schema) => Some(schema),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> OpenAPI {
+        serde_saphyr::from_str(yaml).expect("spec parses")
+    }
+
+    #[test]
+    fn credentials_and_ranges() {
+        let spec = spec(
+            r#"
+openapi: 3.0.1
+info: {title: t, version: "1"}
+security: [{apiKey: []}]
+components:
+  securitySchemes:
+    apiKey: {type: apiKey, in: header, name: X-Api-Key}
+    bearerAuth: {type: http, scheme: bearer, bearerFormat: JWT}
+paths:
+  /a:
+    get:
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200}}
+        - {name: q, in: query, schema: {type: string}}
+      responses: {}
+  /b:
+    get:
+      security: [{bearerAuth: []}]
+      responses: {}
+  /health:
+    get:
+      security: []
+      responses: {}
+"#,
+        );
+        let facts = facts(&spec);
+        let get = |path: &str| facts[&("GET".to_owned(), path.to_owned())].clone();
+        assert_eq!(get("/a").auth, Auth::ApiKey);
+        assert_eq!(
+            get("/a").ranges,
+            vec![Range {
+                name: "limit".into(),
+                required: false,
+                minimum: Some(1.0),
+                maximum: Some(200.0),
+            }]
+        );
+        assert_eq!(get("/b").auth, Auth::Bearer);
+        assert_eq!(get("/health").auth, Auth::None);
+    }
+}
