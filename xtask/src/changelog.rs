@@ -242,6 +242,9 @@ impl Entry {
             }
             insert_bullets(&mut lines, start, title, fresh);
         }
+        while lines.last().is_some_and(|l| l.trim().is_empty()) {
+            lines.pop();
+        }
         let mut result = lines.join("\n");
         result.push('\n');
         result

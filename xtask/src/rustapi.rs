@@ -517,3 +517,6 @@ fn entry_line(entry: &Entry) -> String {
         _ => code(&entry.path),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -109,6 +109,12 @@ impl Workspace {
         Self::at(manifest.parent().unwrap_or(manifest))
     }
 
+    /// The folder it is rooted at.
+    #[cfg(test)]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// A workspace rooted at `root`, which holds `spec/upstream.json` and `spec/overlay.yaml`.
     pub fn at(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
