@@ -140,6 +140,10 @@ impl Report {
             "\n## Reading the generated diff\n\n`git diff --histogram -- openapi.yaml generated/` \
              aligns moved items far better than git's default algorithm."
         );
+        // Empty sections leave runs of blank lines; Markdown renders one the same, text does not.
+        while out.contains("\n\n\n") {
+            out = out.replace("\n\n\n", "\n\n");
+        }
         out
     }
 

@@ -198,10 +198,12 @@ impl Api {
 
     fn r#impl(&mut self, prefix: &str, item: &syn::ItemImpl) {
         let self_path = match &*item.self_ty {
-            Type::Path(ty) if ty.qself.is_none() && ty.path.segments.len() == 1 => {
-                let segment = &ty.path.segments[0];
-                format!("{prefix}{}", segment.ident)
-            }
+            // A plain `Name` (or `Name<'a>`) is defined in this module: qualify it like the type.
+            Type::Path(ty) if ty.qself.is_none() && ty.path.segments.len() == 1 => ty
+                .path
+                .segments
+                .first()
+                .map_or_else(|| text(ty), |s| format!("{prefix}{}", s.ident)),
             other => text(other),
         };
         if let Some((trait_path, _)) = &item.trait_ {

@@ -386,7 +386,8 @@ pub(super) fn compact(value: Option<&Value>) -> String {
     let Some(value) = value else {
         return "-".to_owned();
     };
-    let text = value.to_string();
+    // A backtick would end the report's inline code early.
+    let text = value.to_string().replace('`', "'");
     if text.chars().count() <= LIMIT {
         text
     } else {
