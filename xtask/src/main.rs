@@ -6,17 +6,26 @@
 //! - `generate --check` writes nothing and fails, naming the stale file with a diff, when any of
 //!   those files differs from what `generate` would write. CI runs it.
 //! - `refresh` replaces `spec/upstream.json` with a new upstream document (URL or file), validates
-//!   it, regenerates, and reports the operations that changed and any overlay action that stopped
-//!   matching.
+//!   it, regenerates, prints a report of what changed for SDK users (structural spec diff following
+//!   `$ref`s, breaking or not, the public Rust API diff, the release it needs), writes it as Markdown
+//!   for the pull request and drafts the `CHANGELOG.md` entry. It fails, naming them, when overlay
+//!   actions stopped matching.
+//! - `diff --from A --to B` prints the same report for two upstream documents and writes nothing
+//!   (but `--markdown PATH`).
 //! - `bench` runs the benchmark suite (`agni-bench`, see `bench/`) and writes `BENCHMARKS.md`;
 //!   `bench --quick` only prints a table of tiny runs.
 
 mod bench;
+mod changelog;
 mod overlay;
+mod report;
+mod review;
+mod rustapi;
 mod spec;
+mod specdiff;
 mod workspace;
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
@@ -40,11 +49,30 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Replace spec/upstream.json with a new upstream document, then regenerate.
+    /// Replace spec/upstream.json with a new upstream document, regenerate, report what changed
+    /// for users (also as Markdown) and draft the CHANGELOG.md entry.
     Refresh {
         /// URL (http/https) or file path of the new upstream openapi.json.
         #[arg(long, default_value = DEFAULT_UPSTREAM)]
         from: String,
+        /// Where to write the Markdown report [default: target/xtask/spec-report.md].
+        #[arg(long, value_name = "PATH")]
+        markdown: Option<PathBuf>,
+    },
+    /// Report what replacing upstream document A by B would change for users, writing nothing.
+    ///
+    /// Both documents get spec/overlay.yaml applied, as `generate` would; the report is the one
+    /// `refresh` prints.
+    Diff {
+        /// URL (http/https) or file path of the old upstream openapi.json.
+        #[arg(long)]
+        from: String,
+        /// URL (http/https) or file path of the new upstream openapi.json.
+        #[arg(long)]
+        to: String,
+        /// Also write the Markdown report to this file.
+        #[arg(long, value_name = "PATH")]
+        markdown: Option<PathBuf>,
     },
     /// Benchmark agni against hand-written reqwest + serde_json and an openapi-generator client
     /// (all on loopback) and write the table to BENCHMARKS.md.
@@ -70,7 +98,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate { check: false } => workspace.generate().map(|report| print!("{report}")),
         Command::Generate { check: true } => workspace.check(),
-        Command::Refresh { from } => workspace.refresh(&from).map(|report| print!("{report}")),
+        Command::Refresh { from, markdown } => workspace
+            .refresh(&from, markdown.as_deref())
+            .map(|report| print!("{report}")),
+        Command::Diff { from, to, markdown } => workspace
+            .diff(&from, &to, markdown.as_deref())
+            .map(|report| print!("{report}")),
         Command::Bench { quick, dev } => {
             bench::run(bench::Options { quick, dev }).map_err(workspace::XtaskError::Bench)
         }

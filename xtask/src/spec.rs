@@ -1,6 +1,7 @@
-//! Reading, validating and comparing upstream OpenAPI documents.
+//! Reading and validating upstream OpenAPI documents, and listing their operations by
+//! operationId (comparing two documents is `specdiff`'s job).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -45,6 +46,8 @@ pub struct Operation {
     pub route: String,
     /// The operation object as published.
     pub definition: Value,
+    /// The path item's `parameters`, shared by all its operations (`null` when it has none).
+    pub shared_parameters: Value,
 }
 
 /// Parses and validates an upstream document, returning its operations by operationId.
@@ -80,6 +83,7 @@ pub fn operations(document: &Value) -> Result<BTreeMap<String, Operation>, SpecE
             let operation = Operation {
                 route,
                 definition: definition.clone(),
+                shared_parameters: item.get("parameters").cloned().unwrap_or_default(),
             };
             if let Some(first) = by_id.insert(id.to_owned(), operation) {
                 return Err(SpecError::DuplicateOperationId {
@@ -91,63 +95,6 @@ pub fn operations(document: &Value) -> Result<BTreeMap<String, Operation>, SpecE
         }
     }
     Ok(by_id)
-}
-
-/// What changed between two upstream documents, by operationId.
-#[derive(Debug, Default, PartialEq)]
-pub struct OperationChanges {
-    /// Operations only in the new document (`id: METHOD path`).
-    pub added: Vec<String>,
-    /// Operations only in the old document.
-    pub removed: Vec<String>,
-    /// Operations in both whose route or definition differs.
-    pub changed: Vec<String>,
-}
-
-impl OperationChanges {
-    /// Compares two validated operation sets.
-    pub fn between(old: &BTreeMap<String, Operation>, new: &BTreeMap<String, Operation>) -> Self {
-        let describe = |id: &String, op: &Operation| format!("{id}: {}", op.route);
-        let mut changes = Self::default();
-        for (id, op) in new {
-            match old.get(id) {
-                None => changes.added.push(describe(id, op)),
-                Some(previous) if previous.route != op.route => changes
-                    .changed
-                    .push(format!("{id}: {} -> {}", previous.route, op.route)),
-                Some(previous) if previous.definition != op.definition => {
-                    changes.changed.push(describe(id, op))
-                }
-                Some(_) => {}
-            }
-        }
-        let new_ids: HashMap<&String, ()> = new.keys().map(|id| (id, ())).collect();
-        changes.removed = old
-            .iter()
-            .filter(|(id, _)| !new_ids.contains_key(id))
-            .map(|(id, op)| describe(id, op))
-            .collect();
-        changes
-    }
-}
-
-impl std::fmt::Display for OperationChanges {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() {
-            return writeln!(f, "operations: no change");
-        }
-        for (label, list) in [
-            ("added", &self.added),
-            ("removed", &self.removed),
-            ("changed", &self.changed),
-        ] {
-            writeln!(f, "operations {label}: {}", list.len())?;
-            for line in list {
-                writeln!(f, "  {line}")?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -180,25 +127,5 @@ mod tests {
             validate(&bytes),
             Err(SpecError::DuplicateOperationId { .. })
         ));
-    }
-
-    #[test]
-    fn reports_added_removed_and_changed_operations() {
-        let old = validate(&doc(json!({
-            "/a": {"get": {"operationId": "A"}},
-            "/b": {"get": {"operationId": "B"}},
-            "/c": {"get": {"operationId": "C", "summary": "old"}}
-        })))
-        .expect("valid");
-        let new = validate(&doc(json!({
-            "/a/": {"get": {"operationId": "A"}},
-            "/c": {"get": {"operationId": "C", "summary": "new"}},
-            "/d": {"post": {"operationId": "D"}}
-        })))
-        .expect("valid");
-        let changes = OperationChanges::between(&old, &new);
-        assert_eq!(changes.added, vec!["D: POST /d"]);
-        assert_eq!(changes.removed, vec!["B: GET /b"]);
-        assert_eq!(changes.changed, vec!["A: GET /a -> GET /a/", "C: GET /c"]);
     }
 }
