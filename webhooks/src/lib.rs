@@ -116,3 +116,8 @@ pub use limits::Limits;
 pub use parse::{parse, parse_with_limit};
 pub use receive::{Outcome, handle, handle_parsed};
 pub use transcript::{Speaker, Turn};
+
+/// The README's examples, compiled as doctests so they cannot drift from the API.
+#[cfg(all(doctest, feature = "axum", feature = "redis"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
