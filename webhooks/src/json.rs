@@ -98,12 +98,12 @@ pub(crate) fn text(value: &Value) -> Option<String> {
 
 /// A finite number, sent as a JSON number or a numeric string (protojson quotes 64-bit values).
 pub(crate) fn number(value: &Value) -> Option<f64> {
-    let n = match value {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse::<f64>().ok()?,
-        _ => return None,
-    };
-    n.is_finite().then_some(n)
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n: &f64| n.is_finite())
 }
 
 /// A non-negative whole number, as a number or a numeric string; a fraction is not one.
@@ -115,15 +115,16 @@ pub(crate) fn count(value: &Value) -> Option<u64> {
     }
 }
 
-/// Seconds as a number or a numeric string (a protojson `"94s"` too); anything else is `None`.
+/// Seconds as a number or a numeric string; anything else, or a negative, is `None`.
 pub(crate) fn seconds(value: &Value) -> Option<Duration> {
     let seconds = match value {
+        // protojson writes a `Duration` as `"94s"`.
         Value::String(s) => {
             let s = s.trim();
-            number(&Value::from(s.strip_suffix('s').unwrap_or(s)))?
+            s.strip_suffix('s').unwrap_or(s).parse().ok()
         }
-        other => number(other)?,
-    };
+        other => number(other),
+    }?;
     Duration::try_from_secs_f64(seconds).ok()
 }
 

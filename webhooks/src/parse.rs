@@ -22,8 +22,8 @@ const DOCUMENTED_EVENT: &str = "call.completed";
 /// [`Limits::DEFAULT_MAX_BODY_BYTES`] (2 MiB), the axum endpoint's default body limit too.
 ///
 /// A body is an after-call event when its `event` (or `event_type`) is `call.completed` in any
-/// spelling (`call_completed`, `CALL_COMPLETED`, `call-completed`), or — as some deliveries
-/// come — when it names no event at all but carries the documented call session: a `data`
+/// spelling (`call_completed`, `CALL_COMPLETED`, `call-completed`), or — since a delivery may
+/// omit it — when it names no event at all but carries the documented call session: a `data`
 /// object with a non-blank `call_session_id`, or a `call_session` object (at the top level or
 /// inside `data`) with a non-blank `id` (either spelling, snake_case or lowerCamelCase). Such a
 /// body gets the event name `call.completed`. It fails only when the body is over the limit,
