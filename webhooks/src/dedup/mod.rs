@@ -190,15 +190,71 @@ pub enum DedupError {
 pub trait DedupStore: Send + Sync {
     /// Takes `key` if nobody holds it: `Some(token)` to process the delivery, `None` for a
     /// duplicate.
+    ///
+    /// ```
+    /// use agni_webhooks::{DedupKey, DedupStore, MemoryStore};
+    ///
+    /// # async fn run() -> Result<(), agni_webhooks::DedupError> {
+    /// let store = MemoryStore::default();
+    /// let key = DedupKey::new("s-1")?;
+    /// assert!(store.claim(key).await?.is_some());
+    /// assert!(store.claim(key).await?.is_none(), "held");
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(run()).expect("ok");
+    /// ```
     fn claim<'a>(&'a self, key: DedupKey<'a>) -> StoreFuture<'a, Option<ClaimToken>>;
 
     /// Marks `key` processed: later claims of it are duplicates.
+    ///
+    /// ```
+    /// use agni_webhooks::{DedupKey, DedupStore, MemoryStore};
+    ///
+    /// # async fn run() -> Result<(), agni_webhooks::DedupError> {
+    /// let store = MemoryStore::default();
+    /// let key = DedupKey::new("s-1")?;
+    /// let token = store.claim(key).await?.expect("new");
+    /// store.commit(key, token).await?;
+    /// store.release(key, token).await?;
+    /// assert!(store.contains("s-1"), "a processed key is not released");
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(run()).expect("ok");
+    /// ```
     fn commit<'a>(&'a self, key: DedupKey<'a>, token: ClaimToken) -> StoreFuture<'a, ()>;
 
     /// Forgets `key` if `token` still holds it, so that a retry processes it again.
+    ///
+    /// ```
+    /// use agni_webhooks::{DedupKey, DedupStore, MemoryStore};
+    ///
+    /// # async fn run() -> Result<(), agni_webhooks::DedupError> {
+    /// let store = MemoryStore::default();
+    /// let key = DedupKey::new("s-1")?;
+    /// let token = store.claim(key).await?.expect("new");
+    /// store.release(key, token).await?;
+    /// assert!(store.claim(key).await?.is_some(), "claimable again");
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(run()).expect("ok");
+    /// ```
     fn release<'a>(&'a self, key: DedupKey<'a>, token: ClaimToken) -> StoreFuture<'a, ()>;
 
     /// Releases `key` from a `Drop`: without blocking, without panicking, as far as possible.
+    ///
+    /// ```
+    /// use agni_webhooks::{DedupKey, DedupStore, MemoryStore};
+    ///
+    /// # async fn run() -> Result<(), agni_webhooks::DedupError> {
+    /// let store = MemoryStore::default();
+    /// let key = DedupKey::new("s-1")?;
+    /// let token = store.claim(key).await?.expect("new");
+    /// store.abandon(key, token);
+    /// assert!(!store.contains("s-1"));
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(run()).expect("ok");
+    /// ```
     fn abandon(&self, key: DedupKey<'_>, token: ClaimToken);
 }
 
