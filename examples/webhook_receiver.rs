@@ -39,7 +39,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "POST after-call webhooks to http://{}/webhooks/agni",
         listener.local_addr()?
     );
-    axum::serve(listener, app).await?;
+    // With header and body read timeouts, unlike `axum::serve`: slow clients cannot starve it.
+    agni_webhooks::axum::serve(listener, app).await?;
     Ok(())
 }
 
