@@ -14,9 +14,11 @@
 //!   (but `--markdown PATH`).
 //! - `bench` runs the benchmark suite (`agni-bench`, see `bench/`) and writes `BENCHMARKS.md`;
 //!   `bench --quick` only prints a table of tiny runs.
+//! - `msrv` fails when a locked dependency declares a `rust-version` above the workspace's.
 
 mod bench;
 mod changelog;
+mod msrv;
 mod overlay;
 mod report;
 mod review;
@@ -90,6 +92,9 @@ enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// Fail if any locked dependency declares a rust-version above the workspace's (read with
+    /// `cargo metadata`, so no other toolchain is needed).
+    Msrv,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +112,9 @@ fn main() -> ExitCode {
         Command::Bench { quick, dev } => {
             bench::run(bench::Options { quick, dev }).map_err(workspace::XtaskError::Bench)
         }
+        Command::Msrv => msrv::run()
+            .map(|report| print!("{report}"))
+            .map_err(workspace::XtaskError::Msrv),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,6 +58,9 @@ pub enum XtaskError {
     /// `cargo xtask bench` could not finish.
     #[error("bench: {0}")]
     Bench(String),
+    /// A locked dependency needs a newer Rust than the workspace declares.
+    #[error("{0}")]
+    Msrv(String),
     /// The new upstream document could not be fetched.
     #[error("cannot fetch {from}: {reason}")]
     Fetch {
