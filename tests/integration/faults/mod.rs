@@ -24,6 +24,7 @@
 //! | camelCase, stringly numbers, unknown enum | GET, list | decodes | 1 | decoding |
 //! | body over `max_response_bytes` (length, chunked) | GET | `ResponseTooLarge(Body)` | 1 | limits |
 //! | `/`, `..`, `?` inside a path parameter | GET | encoded, route unchanged | 1 | paths |
+//! | `.`, `..`, empty, `%2e`, `%2E%2e` as a path parameter | GET, DELETE | `InvalidRequest` naming it | **0** | paths |
 //! | tracing at TRACE, `Debug`/`Display` of client and errors | all | no API key | – | security |
 
 use std::time::Duration;
