@@ -15,6 +15,8 @@
 //! | 500 with a per-request `RetryPolicy::none()` | GET | `Api` 500 | 1 | retries |
 //! | 429 + `Retry-After` (1 s, HTTP date, none), then 200 | GET, POST | `Ok`, waited | 2 | retries |
 //! | 429 + `Retry-After: 3600` | GET | rate limited, `retry_after` 3600 s | 1 | retries |
+//! | 429 + `Retry-After: 99999999999999999999` | POST | rate limited, `Duration::MAX` | 1 | retries |
+//! | 429 + `Retry-After: 0`, then 200 | POST | `Ok`, ≥ backoff floor apart (server clock) | 2 | retries |
 //! | 408/500/502/503/504, then 200 | GET | `Ok` | 2 | retries |
 //! | 503 | POST | `Api` 503 | 1 | retries |
 //! | 500 forever, HTML 502 forever | GET | `Api` 500 / 502 with excerpt | 3 | retries |

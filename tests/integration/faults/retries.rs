@@ -1,5 +1,5 @@
 //! Which failures are retried, how often and after how long: lost connections, stalls,
-//! retryable statuses, `Retry-After` in its forms (seconds, HTTP date, beyond the cap),
+//! retryable statuses, `Retry-After` in its forms (seconds, HTTP date, absurdly large, zero),
 //! per-request policies and the call's deadline. An idempotent GET may be repeated; a purchase
 //! (POST) only when it provably was not processed (connection refused, 429).
 
@@ -44,6 +44,12 @@ scenarios! {
     retry_after_beyond_the_cap_is_returned_at_once:
         Get, [json_with(429, &[("Retry-After", "3600")], "{}"), ok(OK_BODY)]
         => Err((_, e)) if e.is_rate_limited() && e.retry_after() == Some(Duration::from_secs(3600)), 1;
+    // Issue 10: a `Retry-After` too large for a u64 is "very long", not "absent": the purchase
+    // is handed back at once with the saturated value, never retried after the backoff.
+    retry_after_too_large_to_represent_is_returned_at_once:
+        Buy, [json_with(429, &[("Retry-After", "99999999999999999999")], "{}"),
+              ok(r#"{"success": true}"#)]
+        => Err((_, e)) if e.is_rate_limited() && e.retry_after() == Some(Duration::MAX), 1;
 
     // Retryable statuses.
     status_408_then_200_get_recovers: Get, [json(408, "{}"), ok(OK_BODY)] => Ok(()), 2;
@@ -123,6 +129,29 @@ async fn retry_after_http_date_is_honoured() {
     // HTTP dates have whole seconds: "now + 2 s" truncates to a wait of 1 to 2 s.
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
     waits_for(date, Duration::from_millis(800)).await;
+}
+
+/// Issue 10: `Retry-After: 0` does not license an immediate retry. With `initial_backoff` of
+/// 400 ms the first wait is at least its half; the gap is measured by the server, between the
+/// moments it had read each request, so neither the client's own latency nor the test's wall
+/// clock can make up for a missing wait.
+#[tokio::test]
+async fn retry_after_zero_still_waits_the_backoff_floor() {
+    let script = vec![
+        json_with(429, &[("Retry-After", "0")], "{}"),
+        ok(r#"{"success": true}"#),
+    ];
+    let (outcome, seen) = run_with(Op::Buy, script, 2, |o| {
+        o.retry.initial_backoff = Duration::from_millis(400);
+        o.retry.max_backoff = Duration::from_millis(400);
+    })
+    .await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let gap = seen[1].at.duration_since(seen[0].at);
+    assert!(
+        gap >= Duration::from_millis(200),
+        "the retry followed the 429 after only {gap:?}"
+    );
 }
 
 /// Options: a per-request `RetryPolicy::none()` sends once; the deadline bounds all attempts

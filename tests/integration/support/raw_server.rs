@@ -14,7 +14,7 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use tokio::{
@@ -41,6 +41,9 @@ const BEFORE_RESET: Duration = Duration::from_millis(50);
 pub struct Seen {
     /// Arrival order, from 0.
     pub index: usize,
+    /// When the server had read the whole request (server-side clock, for measuring the wait
+    /// between attempts as the server saw it).
+    pub at: Instant,
     /// `GET /path?query HTTP/1.1`, as sent.
     pub line: String,
     pub headers: Vec<(String, String)>,
@@ -227,6 +230,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
             if buffer.len() >= end + 4 + length {
                 return Some(Seen {
                     index: 0,
+                    at: Instant::now(),
                     line,
                     headers,
                     body: buffer[end + 4..end + 4 + length].to_vec(),
