@@ -25,6 +25,7 @@
 //! | 400/401 gRPC, 403/404 envelope | GET | codes, helpers | 1 | decoding |
 //! | camelCase, stringly numbers, unknown enum | GET, list | decodes | 1 | decoding |
 //! | body over `max_response_bytes` (length, chunked) | GET | `ResponseTooLarge(Body)` | 1 | limits |
+//! | head too large (one 500 KiB header, 200 × 8 KiB, 150 headers) | GET | `ResponseTooLarge(Headers)` | 1 | limits |
 //! | `/`, `..`, `?` inside a path parameter | GET | encoded, route unchanged | 1 | paths |
 //! | `.`, `..`, empty, `%2e`, `%2E%2e` as a path parameter | GET, DELETE | `InvalidRequest` naming it | **0** | paths |
 //! | tracing at TRACE, `Debug`/`Display` of client and errors | all | no API key | – | security |
