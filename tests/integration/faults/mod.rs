@@ -28,7 +28,9 @@
 //! | head too large (one 500 KiB header, 200 × 8 KiB, 150 headers) | GET | `ResponseTooLarge(Headers)` | 1 | limits |
 //! | `/`, `..`, `?` inside a path parameter | GET | encoded, route unchanged | 1 | paths |
 //! | `.`, `..`, empty, `%2e`, `%2E%2e` as a path parameter | GET, DELETE | `InvalidRequest` naming it | **0** | paths |
+//! | 302 to a URL with userinfo and signed query | GET | `Redirect`, redacted everywhere | 1 | security |
 //! | tracing at TRACE, `Debug`/`Display` of client and errors | all | no API key | – | security |
+//! | key with non-ASCII, control character, space | build | `InvalidApiKey` | 0 | security |
 
 use std::time::Duration;
 
