@@ -31,6 +31,8 @@
 //! | 302 to a URL with userinfo and signed query | GET | `Redirect`, redacted everywhere | 1 | security |
 //! | tracing at TRACE, `Debug`/`Display` of client and errors | all | no API key | – | security |
 //! | key with non-ASCII, control character, space | build | `InvalidApiKey` | 0 | security |
+//! | `HTTP_PROXY`/`http_proxy`/`ALL_PROXY`, plain-http base URL | GET (child process) | direct | proxy 0, API 1 | proxies |
+//! | explicit `.proxy(..)`, plain-http base URL | build | `InsecureProxy` | 0, 0 | proxies |
 
 use std::time::Duration;
 
@@ -41,6 +43,7 @@ use crate::support::raw_server::{Reply, Seen, Server, json, reset_after};
 mod decoding;
 mod limits;
 mod paths;
+mod proxies;
 mod retries;
 mod security;
 
