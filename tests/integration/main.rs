@@ -2,6 +2,7 @@
 //! server on loopback. `support` holds what the modules share: the scriptable raw-TCP server
 //! and the capture of tracing output.
 
+mod errors;
 mod faults;
 mod knowledge_upload;
 mod lenient;
