@@ -2,8 +2,11 @@
 //! on cue. Every answer carries `Connection: close`, so the number of requests the server logged
 //! is exactly the number of attempts that reached it; every row asserts it.
 //!
-//! Clients use fast settings (backoff ≤ 5 ms, 300 ms per attempt, the default 2 retries). Every
-//! error is also checked not to print the API key (`assert_no_secret`).
+//! Clients use fast retries (backoff ≤ 5 ms, the default 2 retries) and a generous 5 s per
+//! attempt, which only a stall reaches: on a loaded machine a slow answer must not turn into a
+//! timeout and an extra attempt. The scenarios that stall on purpose set 300 ms
+//! ([`stall_timeout`]) to end quickly. Every error is also checked not to print the API key
+//! (`assert_no_secret`).
 //!
 //! | scenario | call | outcome | requests | module |
 //! |---|---|---|---|---|
@@ -72,13 +75,21 @@ pub fn fast_retries() -> agni::RetryPolicy {
     }
 }
 
+/// The attempt timeout of the scenarios that stall on purpose.
+pub const STALL_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// For scenarios that stall on purpose: attempts end after [`STALL_TIMEOUT`].
+pub fn stall_timeout(options: &mut agni::Options) {
+    options.timeout = STALL_TIMEOUT;
+}
+
 pub fn client_for(port: u16) -> agni::Client {
     crate::support::logs::install_subscriber();
     agni::Client::builder()
         .api_key(API_KEY)
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry(fast_retries())
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(5))
         .build()
         .expect("client builds")
 }
@@ -183,19 +194,23 @@ pub fn status(error: &Error) -> Option<u16> {
     error.status().map(|status| status.as_u16())
 }
 
-/// `name: Op, [script] => outcome pattern (if guard), requests;` becomes one test: the call is
-/// made once against a fresh server playing the script, and the server must have received
-/// exactly `requests` requests. Patterns match `(what went wrong, the whole error)`.
+/// `name: Op (with change), [script] => outcome pattern (if guard), requests;` becomes one
+/// test: the call is made once, with the client's options changed by `change` if given, against
+/// a fresh server playing the script, and the server must have received exactly `requests`
+/// requests. Patterns match `(what went wrong, the whole error)`.
 macro_rules! scenarios {
+    (@change) => { |_: &mut agni::Options| {} };
+    (@change $change:expr) => { $change };
     ($(
-        $name:ident: $op:ident, [$($step:expr),+ $(,)?]
+        $name:ident: $op:ident $(with $change:expr)?, [$($step:expr),+ $(,)?]
         => $outcome:pat $(if $guard:expr)?, $requests:literal;
     )*) => {
         $(
             #[tokio::test]
             async fn $name() {
-                let outcome = $crate::faults::run(
-                    $crate::faults::Op::$op, vec![$($step),+], $requests
+                let change = $crate::faults::scenarios!(@change $($change)?);
+                let (outcome, _) = $crate::faults::run_with(
+                    $crate::faults::Op::$op, vec![$($step),+], $requests, change
                 ).await;
                 let matched = outcome.as_ref().map_err(|e| (e.kind(), e));
                 assert!(matches!(matched, $outcome $(if $guard)?), "{outcome:?}");

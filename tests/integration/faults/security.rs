@@ -4,7 +4,7 @@
 
 use agni::{BuildError, ErrorKind, prelude::*};
 
-use super::{API_KEY, OK_BODY, Op, assert_no_secret, client_for, ok, run};
+use super::{API_KEY, OK_BODY, Op, assert_no_secret, client_for, ok, run, stall_timeout};
 use crate::support::{
     logs::with_logs,
     raw_server::{Server, json, redirect, reset_before_response, stall},
@@ -69,7 +69,10 @@ async fn api_key_never_appears_in_failures_of_any_kind() {
             (ok(r#"{"data": {"temperature": {}}}"#), 1),
         ] {
             let server = Server::script(vec![reply]).await;
-            let client = client_for(server.port()).with_options(|o| o.max_response_bytes = 1024);
+            let client = client_for(server.port()).with_options(|o| {
+                stall_timeout(o);
+                o.max_response_bytes = 1024;
+            });
             let error = Op::Get.call(&client).await.expect_err("fails");
             assert_eq!(server.count(), requests, "{error:?}");
             kinds.push(format!("{:?}", error.kind()));
