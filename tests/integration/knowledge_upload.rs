@@ -2,24 +2,19 @@
 //! typed answer, the retry of a 429 (which proves the body is replayable), and the refusals
 //! that must happen before anything is sent.
 //!
-//! The loopback server reads one request per connection (head plus `Content-Length` body),
-//! records it, and answers with the next response of its script (the last one repeats). The
-//! body is parsed with `multer`, the multipart parser behind axum's `Multipart`, so the check
+//! The loopback server (`support::raw_server`) logs each request with its `Content-Length`
+//! body and answers with the next reply of its script (the last one repeats). The body is
+//! parsed with `multer`, the multipart parser behind axum's `Multipart`, so the check
 //! does not share code or assumptions with the SDK's encoder.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use agni::{
     ErrorKind,
     knowledge::{KnowledgeFile, KnowledgeFileKind},
 };
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-};
+
+use crate::support::raw_server::{Seen, Server, json};
 
 const API_KEY: &str = "sk_test_KNOWLEDGE";
 const KB_ID: &str = "0198f6a2-6d1e-7c1a-9d4f-2b1e3c4d5e6f";
@@ -43,54 +38,16 @@ const OK_BODY: &str = r#"{
   }
 }"#;
 
-// ---------------------------------------------------------------------------------------------
-// The server.
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Debug)]
-struct Seen {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// The client every test uses: the API key, this server as the base URL, fast retries.
+trait ApiClient {
+    fn client(&self) -> agni::Client;
 }
 
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-struct Server {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    async fn start(script: Vec<Vec<u8>>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("local addr").port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&seen);
-        let script = Arc::new(script);
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, Arc::clone(&script), Arc::clone(&log)));
-            }
-        });
-        Server { port, seen }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().expect("seen").clone()
-    }
-
+impl ApiClient for Server {
     fn client(&self) -> agni::Client {
         agni::Client::builder()
             .api_key(API_KEY)
-            .base_url(format!("http://127.0.0.1:{}", self.port))
+            .base_url(self.origin())
             .retry(agni::RetryPolicy {
                 initial_backoff: Duration::from_millis(1),
                 max_backoff: Duration::from_millis(5),
@@ -100,62 +57,6 @@ impl Server {
             .build()
             .expect("client builds")
     }
-}
-
-async fn serve(mut stream: TcpStream, script: Arc<Vec<Vec<u8>>>, log: Arc<Mutex<Vec<Seen>>>) {
-    let Some(seen) = read_request(&mut stream).await else {
-        return;
-    };
-    let answer = {
-        let mut log = log.lock().expect("seen");
-        log.push(seen);
-        script[(log.len() - 1).min(script.len() - 1)].clone()
-    };
-    let _ = stream.write_all(&answer).await;
-    let _ = stream.shutdown().await;
-}
-
-async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0; 16 * 1024];
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
-            let mut lines = head.split("\r\n");
-            let line = lines.next()?.to_owned();
-            let headers: Vec<(String, String)> = lines
-                .filter_map(|l| l.split_once(':'))
-                .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-                .collect();
-            let length: usize = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            if buffer.len() >= end + 4 + length {
-                let body = buffer[end + 4..end + 4 + length].to_vec();
-                return Some(Seen {
-                    line,
-                    headers,
-                    body,
-                });
-            }
-        }
-        let read = stream.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-}
-
-fn json(status: u16, extra: &str, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
 }
 
 /// One part as `multer` parsed it.
@@ -201,7 +102,7 @@ fn pdf_bytes() -> Vec<u8> {
 
 #[tokio::test]
 async fn multipart_request_on_the_wire_and_typed_answer() {
-    let server = Server::start(vec![json(200, "", OK_BODY)]).await;
+    let server = Server::script(vec![json(200, OK_BODY)]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("handbook.pdf");
     let content = pdf_bytes();
@@ -288,7 +189,7 @@ async fn every_kind_has_its_content_type() {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ),
     ];
-    let server = Server::start(vec![json(200, "", OK_BODY)]).await;
+    let server = Server::script(vec![json(200, OK_BODY)]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, expected) in cases {
         let path = dir.path().join(name);
@@ -311,7 +212,7 @@ async fn every_kind_has_its_content_type() {
 
 #[tokio::test]
 async fn awkward_names_and_ids_are_escaped() {
-    let server = Server::start(vec![json(200, "", OK_BODY)]).await;
+    let server = Server::script(vec![json(200, OK_BODY)]).await;
     let file = KnowledgeFile::from_bytes(
         "Q3 \"final\"\r\nX-Evil: 1.md",
         "# Q3",
@@ -341,13 +242,12 @@ async fn awkward_names_and_ids_are_escaped() {
 
 #[tokio::test]
 async fn a_429_is_retried_with_the_same_body() {
-    let server = Server::start(vec![
+    let server = Server::script(vec![
         json(
             429,
-            "",
             r#"{"success": false, "message": "slow down", "error": {"code": "RATE_LIMITED"}}"#,
         ),
-        json(200, "", OK_BODY),
+        json(200, OK_BODY),
     ])
     .await;
     let file = KnowledgeFile::from_bytes("faq.txt", "Q: hours? A: 9-5.", KnowledgeFileKind::Txt);
@@ -376,9 +276,8 @@ async fn a_429_is_retried_with_the_same_body() {
 
 #[tokio::test]
 async fn a_500_on_a_post_is_not_retried() {
-    let server = Server::start(vec![json(
+    let server = Server::script(vec![json(
         500,
-        "",
         r#"{"success": false, "message": "boom", "error": {"code": "INTERNAL_ERROR"}}"#,
     )])
     .await;
@@ -395,9 +294,8 @@ async fn a_500_on_a_post_is_not_retried() {
 
 #[tokio::test]
 async fn an_undecodable_answer_is_a_decode_error_with_a_path() {
-    let server = Server::start(vec![json(
+    let server = Server::script(vec![json(
         200,
-        "",
         r#"{"success": true, "data": {"knowledge_base": {"knowledge_base_sources": 7}}}"#,
     )])
     .await;
@@ -419,7 +317,7 @@ async fn an_undecodable_answer_is_a_decode_error_with_a_path() {
 
 #[tokio::test]
 async fn invalid_files_are_refused_before_sending() {
-    let server = Server::start(vec![json(200, "", OK_BODY)]).await;
+    let server = Server::script(vec![json(200, OK_BODY)]).await;
     let client = server.client();
     let dir = tempfile::tempdir().expect("tempdir");
 
