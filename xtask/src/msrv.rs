@@ -69,7 +69,11 @@ pub fn check(metadata: &Value) -> Result<(Version, Vec<Offender>), String> {
             })
         })
         .collect();
-    offenders.sort_by(|a, b| b.rust_version.cmp(&a.rust_version).then(a.name.cmp(&b.name)));
+    offenders.sort_by(|a, b| {
+        b.rust_version
+            .cmp(&a.rust_version)
+            .then(a.name.cmp(&b.name))
+    });
     Ok((workspace, offenders))
 }
 
@@ -149,8 +153,11 @@ mod tests {
                 rust_version: Version(vec![1, 89]),
             }]
         );
-        let (_, none) = check(&metadata(&[("agni", Some("1.89")), ("serde-saphyr", Some("1.89"))]))
-            .expect("checks");
+        let (_, none) = check(&metadata(&[
+            ("agni", Some("1.89")),
+            ("serde-saphyr", Some("1.89")),
+        ]))
+        .expect("checks");
         assert!(none.is_empty());
     }
 
