@@ -114,6 +114,8 @@ pub fn render(format: Format, pretty: bool, value: &Value) -> String {
                 }
                 text
             }
+            // A list answer with no items may omit `data` altogether; its `meta` gives it away.
+            None if total(value) == Some(0) => "(no items)\n".into(),
             None => fields(value),
         },
     }

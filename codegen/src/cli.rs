@@ -15,6 +15,8 @@
 //! - path parameters become positional arguments, in path order (`agni sessions get ID`);
 //! - `--json-body FILE` (and its placeholder `--json-body-template`) becomes `--body
 //!   JSON|@FILE|-`, read before the field flags, so flags override fields of the file;
+//! - a flag spelled like one of the CLI's own options ([`RESERVED`]: `--api-key` is Cal.com's key
+//!   in `ConnectCalcom`) becomes `--body-api-key`;
 //! - operations the spec pages (`limit`+`offset`, or `page`+`page_size` query parameters) get
 //!   `--all`, which pages through `agni::pagination::paginate` with that scheme;
 //! - `CliCommand::operation_id()` answers the spec's operationId (`ListAgents`), not
@@ -51,6 +53,13 @@ pub struct CliOperation {
     /// Its paging scheme, if the spec pages it.
     pub paging: Option<Paging>,
 }
+
+/// Long options of the hand-written CLI that every command takes (`agni_cli::Global`), plus
+/// the generated `--body` and `--all`. A body field or parameter spelled the same (Cal.com's
+/// `api_key`) is given `--body-` before its name instead, so the two never collide.
+pub const RESERVED: &[&str] = &[
+    "api-key", "base-url", "profile", "output", "verbose", "help", "version", "body", "all",
+];
 
 /// Reads every operation of `spec`, keyed by progenitor's snake-case name (`list_agents`).
 pub fn operations(spec: &OpenAPI) -> HashMap<String, CliOperation> {
@@ -240,7 +249,7 @@ fn command(expr: &Expr, op: &CliOperation) -> Expr {
                 "json-body" => body_arg(&arg),
                 _ => match positional.iter().position(|p| *p == id) {
                     Some(index) => positional_arg(&arg, index + 1, &id),
-                    None => unless_body(&arg),
+                    None => unreserved(&unless_body(&arg)),
                 },
             };
             call.args = parse_quote!(#rewritten);
@@ -281,6 +290,21 @@ fn positional_arg(arg: &Expr, index: usize, id: &str) -> Expr {
     let arg = rechain(base, calls);
     let value_name = id.to_shouty_snake_case();
     parse_quote!(#arg.index(#index).value_name(#value_name))
+}
+
+/// `--body-x` for a flag `--x` that [`RESERVED`] names.
+fn unreserved(arg: &Expr) -> Expr {
+    let (base, mut calls) = unchain(arg);
+    for call in &mut calls {
+        if call.method == "long"
+            && let Some(long) = literal_argument(call)
+            && RESERVED.contains(&long.as_str())
+        {
+            let renamed = format!("body-{long}");
+            call.args = parse_quote!(#renamed);
+        }
+    }
+    rechain(base, calls)
 }
 
 /// `required_unless_present("json-body")` names `body` instead.
@@ -533,6 +557,7 @@ mod tests {
                         .arg(::clap::Arg::new("contact-id").long("contact-id").required(true))
                         .arg(::clap::Arg::new("id").long("id").required(true))
                         .arg(::clap::Arg::new("name").long("name").required_unless_present("json-body"))
+                        .arg(::clap::Arg::new("api-key").long("api-key"))
                         .arg(::clap::Arg::new("json-body").long("json-body").required(false))
                         .arg(::clap::Arg::new("json-body-template").long("json-body-template"))
                 }
@@ -581,6 +606,7 @@ mod tests {
             ".index(2usize)\n                    .value_name(\"CONTACT_ID\")",
             "::clap::Arg::new(\"id\").required(true).index(1usize).value_name(\"ID\")",
             ".required_unless_present(\"body\")",
+            "::clap::Arg::new(\"api-key\").long(\"body-api-key\")",
             "::clap::Arg::new(\"body\")",
             "request = request.body(self.config.body::<types::Removal>(value)?);",
             "agni::pagination::Paging::Offset,",
