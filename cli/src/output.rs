@@ -87,7 +87,7 @@ impl Printer {
             Format::Json => serde_json::to_string(value).ok().map(|t| t + "\n"),
             Format::Yaml => serde_saphyr::to_string(value)
                 .ok()
-                .map(|t| ensure_newline(t)),
+                .map(ensure_newline),
             Format::Table => None,
         };
         match text {

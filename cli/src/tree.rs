@@ -143,8 +143,11 @@ pub enum Helper {
     Completions,
 }
 
+/// Builds a hand-written command's clap parser.
+pub type Parser = fn() -> ClapCommand;
+
 /// The hand-written commands: path, what runs it, and how clap parses it.
-pub const HELPERS: &[(&str, Helper, fn() -> ClapCommand)] = &[
+pub const HELPERS: &[(&str, Helper, Parser)] = &[
     (
         "numbers buy",
         Helper::NumbersBuy,
