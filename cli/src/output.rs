@@ -85,9 +85,7 @@ impl Printer {
                 serde_json::to_string_pretty(value).ok().map(|t| t + "\n")
             }
             Format::Json => serde_json::to_string(value).ok().map(|t| t + "\n"),
-            Format::Yaml => serde_saphyr::to_string(value)
-                .ok()
-                .map(ensure_newline),
+            Format::Yaml => serde_saphyr::to_string(value).ok().map(ensure_newline),
             Format::Table => None,
         };
         match text {
