@@ -2,10 +2,12 @@
 //!
 //! `agni`'s `build.rs` compiles what [`generate`] returns, and `cargo xtask generate` writes the same
 //! string to `generated/agni.rs` for review; [`generate_httpmock`] writes the `ravan-agni-httpmock`
-//! crate's `src/generated.rs`, which that crate compiles as is. Because every side calls these
+//! crate's `src/generated.rs` and [`generate_cli`] the `ravan-agni-cli` crate's
+//! `src/generated.rs`, which those crates compile as they are. Because every side calls these
 //! functions with the same input, the checked-in files are byte-for-byte the code that is
 //! compiled; `cargo xtask generate --check` proves it in CI.
 
+pub mod cli;
 mod lenient;
 pub mod operations;
 mod send;
@@ -29,6 +31,9 @@ pub enum Error {
     /// progenitor produced tokens that are not a Rust file (a progenitor bug).
     #[error("generated code does not parse as Rust: {0}")]
     Syntax(#[from] syn::Error),
+    /// progenitor's CLI has a shape the [`cli`] pass does not recognise.
+    #[error("the CLI pass cannot adapt progenitor's CLI: {0}")]
+    Cli(String),
 }
 
 /// The progenitor settings for `agni`: builder methods grouped in one extension trait per tag,
@@ -72,4 +77,20 @@ pub fn generate_httpmock(spec_yaml: &str) -> Result<String, Error> {
 
 fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
     serde_saphyr::from_str(spec_yaml).map_err(|e| Error::Parse(e.to_string()))
+}
+
+/// The crate path the generated CLI names the SDK by (`ravan-agni-cli` depends on `agni`).
+pub const CLI_CRATE_PATH: &str = "agni";
+
+/// Generates the formatted `clap` commands of the `agni` command-line tool: progenitor's CLI
+/// generator with the same settings as [`generate`] (so it names the client's types and
+/// builders), adapted to `agni` by the [`cli`] pass. One `cli_{op}` command and `execute_{op}`
+/// runner per operation, a `CliCommand` enum listing them, and the `CliConfig` trait the
+/// hand-written CLI implements for output.
+pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
+    let spec = parse(spec_yaml)?;
+    let tokens = Generator::new(&settings()).cli(&spec, CLI_CRATE_PATH)?;
+    let mut file: syn::File = syn::parse2(tokens)?;
+    cli::adapt(&mut file, &cli::operations(&spec)).map_err(Error::Cli)?;
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }

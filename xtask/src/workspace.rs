@@ -19,6 +19,7 @@ const OVERLAY: &str = "spec/overlay.yaml";
 const OPENAPI: &str = "openapi.yaml";
 const SNAPSHOT: &str = "generated/agni.rs";
 const MOCK_SNAPSHOT: &str = "httpmock/src/generated.rs";
+const CLI_SNAPSHOT: &str = "cli/src/generated.rs";
 const CHANGELOG: &str = "CHANGELOG.md";
 /// Where `refresh` writes the Markdown report by default: under `target/`, which git ignores.
 pub const REPORT: &str = "target/xtask/spec-report.md";
@@ -89,7 +90,7 @@ fn list(unmatched: &[Unmatched]) -> String {
 
 /// The generated files as `generate` would write them.
 struct Rendered {
-    files: [(&'static str, String); 3],
+    files: [(&'static str, String); 4],
     summary: String,
 }
 
@@ -156,6 +157,7 @@ impl Workspace {
         let openapi = corrected.yaml()?;
         let client = agni_codegen::generate(&openapi)?;
         let mock = agni_codegen::generate_httpmock(&openapi)?;
+        let cli = agni_codegen::generate_cli(&openapi)?;
         let summary = format!(
             "applied {} actions of \"{}\" {} to {}: {operations} operations",
             overlay.actions.len(),
@@ -168,6 +170,7 @@ impl Workspace {
                 (OPENAPI, openapi),
                 (SNAPSHOT, client),
                 (MOCK_SNAPSHOT, mock),
+                (CLI_SNAPSHOT, cli),
             ],
             summary,
         })
@@ -189,7 +192,7 @@ impl Workspace {
         Ok(report)
     }
 
-    /// `cargo xtask generate`: writes `openapi.yaml` and the snapshots (client and httpmock helpers).
+    /// `cargo xtask generate`: writes `openapi.yaml` and the snapshots (client, httpmock helpers, CLI).
     pub fn generate(&self) -> Result<String, XtaskError> {
         self.write_rendered(&self.render()?)
     }

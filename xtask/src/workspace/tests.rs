@@ -21,6 +21,7 @@ fn scratch() -> (tempfile::TempDir, Workspace) {
         OPENAPI,
         SNAPSHOT,
         MOCK_SNAPSHOT,
+        CLI_SNAPSHOT,
         "Cargo.toml",
     ] {
         let target = dir.path().join(file);
@@ -49,7 +50,7 @@ fn generate_is_deterministic() {
     first.generate().expect("generates");
     second.generate().expect("generates");
     second.generate().expect("generates again");
-    for file in [OPENAPI, SNAPSHOT, MOCK_SNAPSHOT] {
+    for file in [OPENAPI, SNAPSHOT, MOCK_SNAPSHOT, CLI_SNAPSHOT] {
         assert_eq!(
             first.read(file).expect("read"),
             second.read(file).expect("read"),
@@ -60,7 +61,7 @@ fn generate_is_deterministic() {
 
 #[test]
 fn check_fails_after_a_hand_edit_of_any_generated_file() {
-    for file in [OPENAPI, SNAPSHOT, MOCK_SNAPSHOT] {
+    for file in [OPENAPI, SNAPSHOT, MOCK_SNAPSHOT, CLI_SNAPSHOT] {
         let (_dir, workspace) = scratch();
         workspace.check().expect("fresh copy is current");
         let mut text = workspace.read(file).expect("read");
