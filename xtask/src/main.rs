@@ -1,8 +1,8 @@
 //! `cargo xtask`: keeps `openapi.yaml` and the generated-code snapshot in step with upstream.
 //!
 //! - `generate` applies `spec/overlay.yaml` to `spec/upstream.json`, writes `openapi.yaml`, and
-//!   writes `generated/agni.rs` and `httpmock/src/generated.rs` (the httpmock
-//!   helpers), the formatted code `build.rs` compiles, for review diffs.
+//!   writes `generated/agni.rs` (the client `build.rs` compiles), `httpmock/src/generated.rs`
+//!   (the httpmock helpers) and `cli/src/generated.rs` (the CLI's commands), for review diffs.
 //! - `generate --check` writes nothing and fails, naming the stale file with a diff, when any of
 //!   those files differs from what `generate` would write. CI runs it.
 //! - `refresh` replaces `spec/upstream.json` with a new upstream document (URL or file), validates
