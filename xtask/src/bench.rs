@@ -146,8 +146,13 @@ pub fn run(options: Options) -> Result<(), String> {
 /// Cargo's target directory for the workspace, as `cargo metadata` resolves it (from
 /// `CARGO_TARGET_DIR`, `build.target-dir` or the default `target/`).
 fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    metadata_target_dir(&mut cargo_command(root))
+}
+
+/// `target_directory` of `cargo metadata`, run as `cargo`.
+fn metadata_target_dir(cargo: &mut Command) -> Result<PathBuf, String> {
     let metadata = output(
-        cargo_command(root).args(["metadata", "--format-version", "1", "--no-deps"]),
+        cargo.args(["metadata", "--format-version", "1", "--no-deps"]),
         "cargo metadata",
     )?;
     let metadata: Value =
@@ -854,6 +859,17 @@ mod tests {
                 build_scripts: 1
             }
         );
+    }
+
+    #[test]
+    fn the_target_directory_is_cargos() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask is in the repository");
+        let elsewhere = std::env::temp_dir().join("agni-bench-target-elsewhere");
+        let mut cargo = cargo_command(root);
+        cargo.env("CARGO_TARGET_DIR", &elsewhere);
+        assert_eq!(metadata_target_dir(&mut cargo), Ok(elsewhere));
     }
 
     #[test]
