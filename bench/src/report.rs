@@ -83,6 +83,17 @@ pub struct Instructions {
     pub per_request: BTreeMap<(&'static str, &'static str), Result<f64, String>>,
 }
 
+impl Instructions {
+    /// One contender's instructions per request in `scenario`, if it was measured.
+    fn of(&self, scenario: &'static str, contender: &'static str) -> Option<f64> {
+        self.per_request
+            .get(&(scenario, contender))?
+            .as_ref()
+            .ok()
+            .copied()
+    }
+}
+
 /// Sizes of the canned bodies, for the row labels.
 #[derive(Debug, Clone, Copy)]
 pub struct BodySizes {
@@ -501,20 +512,18 @@ fn median_of(series: &Result<Vec<f64>, String>) -> Option<f64> {
     Spread::of(series.as_ref().ok()?).map(|s| s.median)
 }
 
-/// "instructions/request 1.06× limit's, 0.99× peer's", for a scenario callgrind measured.
-fn instruction_evidence(report: &Report, scenario: &str) -> Option<String> {
-    let counts = report.instructions.as_ref().ok()?;
-    let count = |contender: &str| {
-        counts
-            .per_request
-            .get(&(scenario, contender))
-            .and_then(|c| c.as_ref().ok())
-            .copied()
-    };
-    let agni = count("agni")?;
+/// "callgrind instructions/request: 1.06× limit's, 0.99× peer's", when callgrind measured
+/// `scenario`.
+fn instruction_evidence(counts: &Instructions, scenario: &'static str) -> Option<String> {
+    let agni = counts.of(scenario, "agni")?;
     let ratios: Vec<String> = ["limit", "peer"]
-        .iter()
-        .filter_map(|other| Some(format!("{:.2}× {other}'s", agni / count(other)?)))
+        .into_iter()
+        .filter_map(|other| {
+            Some(format!(
+                "{:.2}× {other}'s",
+                agni / counts.of(scenario, other)?
+            ))
+        })
         .collect();
     Some(format!(
         "callgrind instructions/request: {}",
@@ -554,10 +563,7 @@ fn load_rows(out: &mut String, report: &Report) {
                     )
                 })
             });
-            let counts = INSTRUCTION_SCENARIOS
-                .contains(&scenario)
-                .then(|| report.instructions.as_ref().ok())
-                .flatten();
+            let counts = report.instructions.as_ref().ok();
             // What a miss would take: the client's CPU time per request (the child is one
             // thread, so 1/rps) and, where callgrind measured the scenario, instructions.
             let hint = |other: usize, bound: f64| {
@@ -566,14 +572,7 @@ fn load_rows(out: &mut String, report: &Report) {
                     "≈ {:.1} µs less client CPU per request",
                     1e6 / agni - 1e6 / (bound * them)
                 );
-                let count = |c: &str| {
-                    counts?
-                        .per_request
-                        .get(&(scenario, c))?
-                        .as_ref()
-                        .ok()
-                        .copied()
-                };
+                let count = |c| counts?.of(scenario, c);
                 if let (Some(a), Some(b)) = (count("agni"), count(CONTENDERS[other])) {
                     let _ = write!(
                         text,
@@ -597,10 +596,7 @@ fn load_rows(out: &mut String, report: &Report) {
                 format!("{label}, concurrency {concurrency}: rps (range), p50, p99"),
                 cells,
                 &targets,
-                INSTRUCTION_SCENARIOS
-                    .contains(&scenario)
-                    .then(|| instruction_evidence(report, scenario))
-                    .flatten(),
+                counts.and_then(|c| instruction_evidence(c, scenario)),
             );
         }
     }
