@@ -23,13 +23,16 @@ pub async fn child(command: String, args: Args) -> Result<Value, String> {
     let mut result = match (command.as_str(), contender.as_str()) {
         ("load", "agni") => agni_load(&LoadSpec::from_args(&args)?, &url).await?,
         ("load", "limit") => limit_load(&LoadSpec::from_args(&args)?, &url).await?,
+        // The clients are built before the clock starts, as the peer's driver does.
         ("stream", "agni") => {
             let spec = StreamSpec::from_args(&args)?;
-            harness::stream(&spec, agni_stream(&spec, &url)).await?
+            let client = agni_client(&url)?;
+            harness::stream(&spec, agni_stream(&spec, &client)).await?
         }
         ("stream", "limit") => {
             let spec = StreamSpec::from_args(&args)?;
-            harness::stream(&spec, limit_stream(&spec, &url)).await?
+            let http = harness::http_client("agni-bench-limit")?;
+            harness::stream(&spec, limit_stream(&spec, &http, &url)).await?
         }
         ("decode", "agni" | "limit") => {
             let spec = DecodeSpec::from_args(&args)?;
@@ -123,8 +126,7 @@ async fn agni_load(spec: &LoadSpec, url: &str) -> Result<Value, String> {
 }
 
 /// agni's paginator, `list_contacts().stream_pages_of(n)`, to the end of the list.
-async fn agni_stream(spec: &StreamSpec, url: &str) -> Result<u64, String> {
-    let client = agni_client(url)?;
+async fn agni_stream(spec: &StreamSpec, client: &agni::Client) -> Result<u64, String> {
     let mut contacts = std::pin::pin!(client.list_contacts().stream_pages_of(spec.page_size));
     let mut counted = 0u64;
     while let Some(contact) = contacts.try_next().await.map_err(|e| e.to_string())? {
@@ -223,8 +225,7 @@ async fn limit_load(spec: &LoadSpec, url: &str) -> Result<Value, String> {
 }
 
 /// The limit's paging loop: `GET /api/v1/contacts/?limit=&offset=` into plain structs.
-async fn limit_stream(spec: &StreamSpec, url: &str) -> Result<u64, String> {
-    let http = &harness::http_client("agni-bench-limit")?;
+async fn limit_stream(spec: &StreamSpec, http: &reqwest::Client, url: &str) -> Result<u64, String> {
     let page_size = spec.page_size;
     harness::page_loop(page_size, |offset| async move {
         let response = http
