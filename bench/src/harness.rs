@@ -1,8 +1,9 @@
 //! The measuring half of every contender: argument parsing for the child commands, the load
-//! loop, the decode timer and the JSON each child prints.
+//! loop, the contact-stream timer and hand-written paging loop, the decode timer, the shared
+//! request values (the `CreateCall` body) and the JSON each child prints.
 //!
 //! `agni-bench` compiles this file as a module, and `cargo xtask bench` copies it verbatim into
-//! the generated peer's driver (`target/bench/peer-driver/src/harness.rs`), so all three
+//! the generated peer's driver (`<target dir>/bench/peer-driver/src/harness.rs`), so all three
 //! contenders are measured by the same code. It may therefore depend only on crates the driver
 //! also has: `std`, `tokio`, `reqwest` and `serde_json`.
 //!

@@ -1036,7 +1036,9 @@ fn notes(report: &Report) -> Vec<String> {
          `serde_json::from_str` into plain serde structs (a tenth faster on lists than \
          `from_slice`, which checks every string; timestamps left as strings), no per-request \
          timeout; *the peer* is openapi-generator's `rust` client (`library=reqwest`, \
-         `supportAsync`) given the same `reqwest::Client`. All three send `X-Api-Key`."
+         `supportAsync`) given the same `reqwest::Client`. All three send `X-Api-Key`. For \
+         CreateCall, agni and the peer take the request by value, so each call gets a clone of \
+         a prepared one (a user builds one per call); the limit serializes borrowed values."
             .to_owned(),
         format!(
             "**Streaming**: each round, each contender streams a list of {} and of {} contacts \
