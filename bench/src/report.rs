@@ -358,17 +358,15 @@ fn verdict_text(report: &Report, targets: &[Target], evidence: Option<String>) -
     if report.quick {
         return "not judged (--quick)".to_owned();
     }
+    // Misses first: they are what needs work.
     let mut parts = Vec::new();
-    for target in targets {
-        match target.verdict() {
-            Verdict::Met => {}
-            Verdict::Missed => parts.push(format!(
-                "**missed** vs {} ({})",
-                target.what,
-                target.needs()
-            )),
-            Verdict::Inconclusive => parts.push(format!("inconclusive vs {}", target.what)),
-            Verdict::Unknown => parts.push(format!("vs {}: n/a", target.what)),
+    for kind in [Verdict::Missed, Verdict::Inconclusive, Verdict::Unknown] {
+        for target in targets.iter().filter(|t| t.verdict() == kind) {
+            parts.push(match kind {
+                Verdict::Missed => format!("**missed** vs {} ({})", target.what, target.needs()),
+                Verdict::Inconclusive => format!("inconclusive vs {}", target.what),
+                _ => format!("vs {}: n/a", target.what),
+            });
         }
     }
     if parts.is_empty() {
