@@ -1,10 +1,13 @@
 //! The peer's driver: the client openapi-generator generates from `openapi.yaml` (`agni_peer`,
-//! `library=reqwest`, `supportAsync=true`) under the same load as agni and the limit.
+//! `library=reqwest`, `supportAsync=true`) under the same load as agni and the limit: every
+//! `load` scenario, the contact `stream` (its own paging loop, the limit's logic, over its
+//! generated `list_contacts`) and `decode`.
 //!
 //! Not compiled in the workspace: `cargo xtask bench` copies this file and `bench/src/harness.rs`
-//! into `target/bench/peer-driver/src/`, next to a generated `Cargo.toml` with its own
-//! `[workspace]` and a path dependency on the generated crate, and builds it in release.
-//! `agni-bench run --peer-driver target/release/peer-driver` spawns it like its own children.
+//! into `$CARGO_TARGET_DIR/bench/peer-driver/src/`, next to a generated `Cargo.toml` with its
+//! own `[workspace]` and a path dependency on the generated crate, and builds it in release.
+//! `agni-bench run --peer-driver $CARGO_TARGET_DIR/release/peer-driver` spawns it like its own
+//! children.
 
 mod harness;
 
@@ -12,14 +15,17 @@ use std::{process::ExitCode, rc::Rc};
 
 use agni_peer::{
     apis::{
-        agent_service_api,
+        agent_service_api, calling_service_api,
         configuration::{ApiKey, Configuration},
+        contact_service_api,
     },
     models,
 };
 use serde_json::Value;
 
-use crate::harness::{AGENT_ID, API_KEY, Args, DecodeSpec, LIST_ITEMS, LoadSpec, expect};
+use crate::harness::{
+    AGENT_ID, API_KEY, Args, DecodeSpec, LIST_ITEMS, LoadSpec, PageCount, StreamSpec, expect,
+};
 
 fn main() -> ExitCode {
     harness::run_child("peer", child)
@@ -74,8 +80,63 @@ async fn child(command: String, args: Args) -> Result<Value, String> {
                     })
                     .await
                 }
+                "create" => {
+                    let fields = harness::create_call_fields();
+                    let request = models::CreateCallRequest {
+                        agent_id: fields.agent_id.to_owned(),
+                        from_phone_number: Some(fields.from_phone_number.to_owned()),
+                        metadata: Some(Value::Object(fields.metadata)),
+                        prompt_dynamic_variables: Some(Value::Object(
+                            fields.prompt_dynamic_variables,
+                        )),
+                        to_phone_number: Some(fields.to_phone_number.to_owned()),
+                        r#type: models::create_call_request::Type::OutboundCall,
+                    };
+                    harness::load(&spec, move || {
+                        let configuration = Rc::clone(&configuration);
+                        // Its call takes the request by value, built for each call.
+                        let request = request.clone();
+                        async move {
+                            let call = calling_service_api::create_call(&configuration, request)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            expect(
+                                call.session_id.is_some() && call.access_token.is_some(),
+                                "no session id or access token",
+                            )
+                        }
+                    })
+                    .await
+                }
                 other => return Err(format!("no scenario {other:?}")),
             })
+        }
+        "stream" => {
+            let spec = StreamSpec::from_args(&args)?;
+            let configuration = &*configuration;
+            let page_size = spec.page_size;
+            // Its own loop over its generated list call, like the limit's.
+            let run = harness::page_loop(page_size, |offset| async move {
+                let offset = i32::try_from(offset).map_err(|e| e.to_string())?;
+                let page = contact_service_api::list_contacts(
+                    configuration,
+                    None,
+                    Some(page_size as i32),
+                    Some(offset),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                let data = page.data.unwrap_or_default();
+                Ok(PageCount {
+                    len: data.len() as u64,
+                    with_id: data.iter().filter(|c| c.id.is_some()).count() as u64,
+                    total: page
+                        .meta
+                        .and_then(|m| m.total)
+                        .and_then(|t| u64::try_from(t).ok()),
+                })
+            });
+            harness::stream(&spec, run).await
         }
         "decode" => {
             let spec = DecodeSpec::from_args(&args)?;

@@ -1,8 +1,9 @@
 //! The measuring half of every contender: argument parsing for the child commands, the load
-//! loop, the decode timer and the JSON each child prints.
+//! loop, the contact-stream timer and hand-written paging loop, the decode timer, the shared
+//! request values (the `CreateCall` body) and the JSON each child prints.
 //!
 //! `agni-bench` compiles this file as a module, and `cargo xtask bench` copies it verbatim into
-//! the generated peer's driver (`target/bench/peer-driver/src/harness.rs`), so all three
+//! the generated peer's driver (`<target dir>/bench/peer-driver/src/harness.rs`), so all three
 //! contenders are measured by the same code. It may therefore depend only on crates the driver
 //! also has: `std`, `tokio`, `reqwest` and `serde_json`.
 //!
@@ -35,6 +36,45 @@ pub const LIST_ITEMS: usize = 100;
 /// Path serving the decode benchmark's body in `variant` (`snake` or `camel`).
 pub fn decode_path(variant: &str) -> String {
     format!("/bench/decode/{variant}")
+}
+
+/// The `CreateCall` body every contender sends, byte for byte: each serializes its own request
+/// type with these values (from [`create_call_fields`]), and the server answers 400 to any other
+/// bytes, so a contender that sent a different body fails its row instead of passing unseen.
+pub const CREATE_CALL_BODY: &str = concat!(
+    r#"{"agent_id":"0198f6a2-6d1e-7c1a-9d4f-000000000001","from_phone_number":"+14157774444","#,
+    r#""metadata":{"campaign":"spring-recall"},"prompt_dynamic_variables":{"patient_name":"Ada"},"#,
+    r#""to_phone_number":"+12137774445","type":"outbound_call"}"#
+);
+
+/// The values of [`CREATE_CALL_BODY`]; its `type` is `outbound_call`.
+pub struct CreateCallFields {
+    pub agent_id: &'static str,
+    pub from_phone_number: &'static str,
+    pub to_phone_number: &'static str,
+    pub metadata: serde_json::Map<String, Value>,
+    pub prompt_dynamic_variables: serde_json::Map<String, Value>,
+}
+
+/// See [`CreateCallFields`].
+pub fn create_call_fields() -> CreateCallFields {
+    let map = |key: &str, value: &str| serde_json::Map::from_iter([(key.to_owned(), json!(value))]);
+    CreateCallFields {
+        agent_id: AGENT_ID,
+        from_phone_number: "+14157774444",
+        to_phone_number: "+12137774445",
+        metadata: map("campaign", "spring-recall"),
+        prompt_dynamic_variables: map("patient_name", "Ada"),
+    }
+}
+
+/// Path prefix of the contact lists: `{CONTACTS_PREFIX}{total}` + the API's paths.
+pub const CONTACTS_PREFIX: &str = "/bench/contacts-";
+
+/// The base URL of a contact list with `total` contacts on the parent's server (`--url` of a
+/// `stream` child): one server serves every list size, the size named in the path prefix.
+pub fn contacts_base_url(server: &str, total: u64) -> String {
+    format!("{server}{CONTACTS_PREFIX}{total}")
 }
 
 /// `--name value` pairs.
@@ -87,7 +127,7 @@ impl Args {
 /// What a `load` child runs: which request, how many at once, for how long.
 #[derive(Debug, Clone)]
 pub struct LoadSpec {
-    /// `get` (GetAgent) or `list` (ListAgents, 100 agents).
+    /// `get` (GetAgent), `list` (ListAgents, 100 agents) or `create` (CreateCall, a POST).
     pub scenario: String,
     /// Requests in flight at once.
     pub concurrency: usize,
@@ -306,6 +346,94 @@ pub fn decode<T, E: Display>(
     })
 }
 
+/// What a `stream` child runs: page through a contact list of `items` contacts.
+#[derive(Debug, Clone)]
+pub struct StreamSpec {
+    /// Contacts the list holds (and the child must see, each with an id).
+    pub items: u64,
+    /// `limit` of every page.
+    pub page_size: u32,
+}
+
+impl StreamSpec {
+    /// `--items --page-size`.
+    pub fn from_args(args: &Args) -> Result<StreamSpec, String> {
+        Ok(StreamSpec {
+            items: args.num("items")?,
+            page_size: args.num::<u32>("page-size")?.max(1),
+        })
+    }
+}
+
+/// One page of a hand-written paging loop: contacts on it, how many of them had an id, and the
+/// answer's `meta.total`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageCount {
+    pub len: u64,
+    pub with_id: u64,
+    pub total: Option<u64>,
+}
+
+/// The hand-written limit/offset loop (the limit's and the peer's; agni has its own stream):
+/// fetch `offset`, advance by the page's length, stop on an empty page, when `meta.total` is
+/// reached, or, without a total, on a short page. Returns the contacts that had an id.
+pub async fn page_loop<F, Fut>(page_size: u32, mut fetch: F) -> Result<u64, String>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<PageCount, String>>,
+{
+    let (mut offset, mut counted) = (0u64, 0u64);
+    loop {
+        let page = fetch(offset).await?;
+        counted += page.with_id;
+        offset += page.len;
+        let done = match page.total {
+            Some(total) => offset >= total,
+            None => page.len < u64::from(page_size),
+        };
+        if page.len == 0 || done {
+            return Ok(counted);
+        }
+    }
+}
+
+/// Times `run` (which streams the whole list and returns the contacts it saw with an id) and
+/// reports items/s and this process's peak resident memory.
+pub async fn stream(
+    spec: &StreamSpec,
+    run: impl Future<Output = Result<u64, String>>,
+) -> Result<Value, String> {
+    let started = Instant::now();
+    let counted = run.await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if counted != spec.items {
+        return Err(format!(
+            "streamed {counted} contacts with an id, expected {}",
+            spec.items
+        ));
+    }
+    Ok(json!({
+        "items": counted,
+        "page_size": spec.page_size,
+        "elapsed_s": elapsed,
+        "items_per_s": counted as f64 / elapsed,
+        "vmhwm_kib": peak_memory_kib().ok_or("no VmHWM in /proc/self/status")?,
+    }))
+}
+
+/// Peak resident set size of this process (`VmHWM`, KiB), on Linux.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        line.strip_prefix("VmHWM:")?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
 /// The reqwest client every contender uses: the settings `agni::Client` builds its own with
 /// (no redirects, 10 s connect timeout, a default `User-Agent`).
 pub fn http_client(user_agent: &'static str) -> Result<reqwest::Client, String> {
@@ -338,7 +466,16 @@ pub async fn fetch_decode_body(
     Ok(response.bytes().await.map_err(|e| e.to_string())?.to_vec())
 }
 
-/// A child's `main`: `load ...` or `decode ...` (see [`LoadSpec`], [`DecodeSpec`]) plus `--url`,
+/// The child commands, for usage messages.
+pub const CHILD_USAGE: &str =
+    "  load   --url URL --scenario get|list|create --concurrency N --warmup N --max-requests N
+         --duration-ms MS
+  decode --url URL --variant snake|camel --items N --warmup N --min-runs N --budget-ms MS
+         --max-runs N
+  stream --url URL --items N --page-size N   (URL from contacts_base_url)";
+
+/// A child's `main`: `load ...`, `decode ...` or `stream ...` (see [`LoadSpec`], [`DecodeSpec`],
+/// [`StreamSpec`]) plus `--url`,
 /// run by `child` on a single-threaded runtime; prints one JSON object on stdout.
 pub fn run_child<F, Fut>(contender: &str, child: F) -> ExitCode
 where
@@ -347,12 +484,8 @@ where
 {
     let mut argv = std::env::args().skip(1);
     let command = argv.next().unwrap_or_default();
-    if !matches!(command.as_str(), "load" | "decode") {
-        eprintln!(
-            "usage: {contender} load --url URL --scenario get|list --concurrency N --warmup N \
-             --max-requests N --duration-ms MS\n       {contender} decode --url URL --variant \
-             snake|camel --items N --warmup N --min-runs N --budget-ms MS --max-runs N"
-        );
+    if !matches!(command.as_str(), "load" | "decode" | "stream") {
+        eprintln!("usage: {contender} COMMAND ...\n{CHILD_USAGE}");
         return ExitCode::from(2);
     }
     let outcome = Args::parse(argv).and_then(|args| {

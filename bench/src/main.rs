@@ -2,12 +2,15 @@
 //! the table to `BENCHMARKS.md`.
 //!
 //! - `agni-bench run [--quick] [--peer-driver PATH | --peer-unavailable REASON] [--extra FILE]`
-//!   starts the loopback server, runs every throughput and decode measurement in child
-//!   processes (itself for agni and the limit, the peer's driver for the peer) and prints the
-//!   Markdown table, with the memory and build rows `--extra` (written by xtask) supplies.
-//! - `agni-bench load|decode --contender agni|limit --url URL ...` is one such child (see
-//!   `harness.rs`); it prints one JSON object.
+//!   starts the loopback server, runs every throughput, streaming and decode measurement in
+//!   rounds of child processes (itself for agni and the limit, the peer's driver for the peer),
+//!   counts instructions per request under callgrind (`callgrind.rs`) and prints the Markdown
+//!   table, with the build rows `--extra` (written by xtask) supplies.
+//! - `agni-bench instructions` prints the callgrind rows alone.
+//! - `agni-bench load|stream|decode --contender agni|limit --url URL ...` is one such child
+//!   (see `harness.rs`); it prints one JSON object.
 
+mod callgrind;
 mod contenders;
 mod harness;
 mod plain;
@@ -31,16 +34,19 @@ client (the peer), all on loopback. Usually run through `cargo xtask bench`.
 
 usage:
   agni-bench run [--quick] [--peer-driver PATH | --peer-unavailable REASON] [--extra FILE]
-                 [--rounds N] [--duration-ms MS]
-  agni-bench load   --contender agni|limit --url URL --scenario get|list --concurrency N
-                    --warmup N --max-requests N --duration-ms MS
-  agni-bench decode --contender agni|limit --url URL --variant snake|camel --items N
-                    --warmup N --min-runs N --budget-ms MS --max-runs N
-  agni-bench serve  the server alone, to profile one child by hand: prints its URL and
-                    stops when stdin closes
+                 [--rounds N] [--duration-ms MS] [--no-instructions]
+  agni-bench instructions [--quick] [--peer-driver PATH | --peer-unavailable REASON]
+  agni-bench serve    the server alone, to profile one child by hand: prints its URL and
+                      stops when stdin closes
+  agni-bench COMMAND --contender agni|limit ...   one child (COMMAND below); prints one JSON
+                                                  object
 
-`run` prints one Markdown table on stdout (progress goes to stderr). --quick uses tiny request
-counts and one round: a smoke test whose numbers mean little.";
+`run` prints one Markdown table on stdout (progress goes to stderr); it counts instructions
+under callgrind too when `valgrind` runs (not with --quick or --no-instructions).
+`instructions` prints only the callgrind rows, the before/after check of a change to agni's
+request path. --quick uses tiny counts and one round: a smoke test whose numbers mean little.
+
+child commands:";
 
 /// The allocator settings of every child. By default glibc returns the top of the heap to the
 /// kernel whenever more than 128 KiB of it is free and faults it back in on the next allocation;
@@ -58,17 +64,23 @@ const DECODE_ITEMS: usize = 10_000;
 fn main() -> ExitCode {
     let mut argv = std::env::args().skip(1);
     match argv.next().as_deref() {
-        Some("load" | "decode") => harness::run_child("agni-bench", contenders::child),
-        Some("run") => match harness::Args::parse(argv).and_then(|args| run(&args)) {
-            Ok(table) => {
-                print!("{table}");
-                ExitCode::SUCCESS
+        Some("load" | "decode" | "stream") => harness::run_child("agni-bench", contenders::child),
+        Some(command @ ("run" | "instructions")) => {
+            let table = harness::Args::parse(argv).and_then(|args| match command {
+                "run" => run(&args),
+                _ => instructions(&args),
+            });
+            match table {
+                Ok(table) => {
+                    print!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("agni-bench: {error}");
+                    ExitCode::FAILURE
+                }
             }
-            Err(error) => {
-                eprintln!("agni-bench: {error}");
-                ExitCode::FAILURE
-            }
-        },
+        }
         Some("serve") => match serve() {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -77,11 +89,11 @@ fn main() -> ExitCode {
             }
         },
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{}", harness::CHILD_USAGE);
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}\n{}", harness::CHILD_USAGE);
             ExitCode::from(2)
         }
     }
@@ -95,86 +107,107 @@ pub struct Plan {
     duration: Duration,
 }
 
+/// `--name value` arguments of a child.
+fn flags<const N: usize>(pairs: [(&str, String); N]) -> Vec<String> {
+    pairs
+        .into_iter()
+        .flat_map(|(k, v)| [format!("--{k}"), v])
+        .collect()
+}
+
 impl Plan {
-    fn load_args(&self, concurrency: usize) -> Vec<String> {
+    fn from_args(args: &harness::Args) -> Result<Plan, String> {
+        let quick = args.opt("quick").is_some();
+        Ok(Plan {
+            quick,
+            rounds: match args.opt("rounds") {
+                Some(_) => args.num::<usize>("rounds")?.max(1),
+                None if quick => 1,
+                None => 7,
+            },
+            duration: Duration::from_millis(match args.opt("duration-ms") {
+                Some(_) => args.num("duration-ms")?,
+                None if quick => 1_000,
+                None => 1_500,
+            }),
+        })
+    }
+
+    fn load_args(&self, scenario: &str, concurrency: usize) -> Vec<String> {
         let (warmup, max_requests) = if self.quick {
             (concurrency as u64, 50 + 2 * concurrency as u64)
         } else {
             ((10 * concurrency as u64).max(200), u64::MAX)
         };
-        [
+        flags([
+            ("scenario", scenario.to_owned()),
             ("concurrency", concurrency.to_string()),
             ("warmup", warmup.to_string()),
             ("max-requests", max_requests.to_string()),
             ("duration-ms", self.duration.as_millis().to_string()),
-        ]
-        .into_iter()
-        .flat_map(|(k, v)| [format!("--{k}"), v])
-        .collect()
+        ])
     }
 
-    fn decode_args(&self) -> Vec<String> {
+    /// One round's decode child: a median of a few runs (the rounds give the spread).
+    fn decode_args(&self, variant: &str) -> Vec<String> {
         let (warmup, min_runs, budget_ms, max_runs) = if self.quick {
             (0, 2, 0, 2)
         } else {
-            (3, 15, 3_000, 200)
+            (2, 5, 500, 40)
         };
-        [
+        flags([
+            ("variant", variant.to_owned()),
             ("items", DECODE_ITEMS.to_string()),
             ("warmup", warmup.to_string()),
             ("min-runs", min_runs.to_string()),
             ("budget-ms", budget_ms.to_string()),
             ("max-runs", max_runs.to_string()),
-        ]
-        .into_iter()
-        .flat_map(|(k, v)| [format!("--{k}"), v])
-        .collect()
+        ])
+    }
+
+    /// The two contact lists streamed: the small one only to show memory stays flat.
+    fn stream_items(&self) -> [u64; 2] {
+        if self.quick {
+            [1_000, 10_000]
+        } else {
+            [10_000, 100_000]
+        }
+    }
+
+    fn stream_args(items: u64) -> Vec<String> {
+        flags([
+            ("items", items.to_string()),
+            ("page-size", STREAM_PAGE_SIZE.to_string()),
+        ])
     }
 }
 
+/// `limit` of the streamed contact pages.
+const STREAM_PAGE_SIZE: u32 = 100;
+
 /// A contender process: the program and the arguments that name the contender.
 #[derive(Debug, Clone)]
-struct Contender {
+pub struct Contender {
     name: &'static str,
     program: PathBuf,
     args: Vec<String>,
 }
 
-/// Pins this process (so the server's thread) to CPU 0 and returns the CPU for the children,
-/// so client and server each have a core of their own and the scheduler does not move them
-/// around; `Err` says why not (one CPU, no `taskset`).
-fn pin_server() -> Result<usize, String> {
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    if cpus < 2 {
-        return Err("one CPU".to_owned());
-    }
-    let pinned = Command::new("taskset")
-        .args(["-a", "-c", "-p", "0", &std::process::id().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("no taskset ({e})"))?;
-    if pinned.success() {
-        Ok(1)
-    } else {
-        Err(format!("taskset failed ({pinned})"))
-    }
-}
-
 impl Contender {
-    /// Runs one child command (on `cpu`, if given) and returns its JSON, or why there is none.
+    /// Runs one child command through `launcher` (`taskset -c 1`, `valgrind ...`; nothing if
+    /// empty) and returns its JSON, or why there is none.
     fn child(
         &self,
-        cpu: Option<usize>,
+        launcher: &[String],
         command: &str,
         url: &str,
         args: &[String],
     ) -> Result<Value, String> {
-        let mut process = match cpu {
-            Some(cpu) => {
-                let mut taskset = Command::new("taskset");
-                taskset.args(["-c", &cpu.to_string()]).arg(&self.program);
-                taskset
+        let mut process = match launcher.split_first() {
+            Some((program, rest)) => {
+                let mut process = Command::new(program);
+                process.args(rest).arg(&self.program);
+                process
             }
             None => Command::new(&self.program),
         };
@@ -200,56 +233,17 @@ impl Contender {
     }
 }
 
-/// The canned bodies, the same bytes for every contender.
-fn canned() -> server::Canned {
-    server::Canned {
-        get_agent: Bytes::from(plain::snake::get_agent_body()),
-        list_agents: Bytes::from(plain::snake::list_agents_body(harness::LIST_ITEMS)),
-        decode_snake: Bytes::from(plain::snake::list_agents_body(DECODE_ITEMS)),
-        decode_camel: Bytes::from(plain::camel::list_agents_body(DECODE_ITEMS)),
-    }
-}
-
-fn serve() -> Result<(), String> {
-    let address = server::spawn(canned()).map_err(|e| format!("cannot start the server: {e}"))?;
-    println!("http://{address}");
-    let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-    Ok(())
-}
-
-fn run(args: &harness::Args) -> Result<String, String> {
-    let quick = args.opt("quick").is_some();
-    let plan = Plan {
-        quick,
-        rounds: match args.opt("rounds") {
-            Some(_) => args.num("rounds")?,
-            None if quick => 1,
-            None => 7,
-        },
-        duration: Duration::from_millis(match args.opt("duration-ms") {
-            Some(_) => args.num("duration-ms")?,
-            None if quick => 1_000,
-            None => 1_500,
-        }),
-    };
-    let extra = match args.opt("extra") {
-        Some(path) => Extra::read(Path::new(path))?,
-        None => Extra::default(),
-    };
-
+/// agni and the limit (this program), and the peer's driver when `--peer-driver` names it;
+/// otherwise why the peer is missing.
+fn contenders(args: &harness::Args) -> Result<(Vec<Contender>, Option<String>), String> {
     let this = std::env::current_exe().map_err(|e| format!("cannot find myself: {e}"))?;
-    let mut contenders = vec![
-        Contender {
-            name: "agni",
+    let mut contenders = ["agni", "limit"]
+        .map(|name| Contender {
+            name,
             program: this.clone(),
-            args: vec!["--contender".into(), "agni".into()],
-        },
-        Contender {
-            name: "limit",
-            program: this,
-            args: vec!["--contender".into(), "limit".into()],
-        },
-    ];
+            args: vec!["--contender".into(), name.into()],
+        })
+        .to_vec();
     let peer_unavailable = match (args.opt("peer-driver"), args.opt("peer-unavailable")) {
         (Some(driver), _) => {
             contenders.push(Contender {
@@ -262,66 +256,155 @@ fn run(args: &harness::Args) -> Result<String, String> {
         (None, Some(reason)) => Some(reason.to_owned()),
         (None, None) => Some("not prepared (run through `cargo xtask bench`)".to_owned()),
     };
+    Ok((contenders, peer_unavailable))
+}
+
+/// Pins this process (so the server's thread) to CPU 0 and returns the launcher that puts
+/// each child on CPU 1, so client and server each have a core of their own and the scheduler
+/// does not move them around; `Err` says why not (one CPU, no `taskset`).
+fn pin_server() -> Result<Vec<String>, String> {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if cpus < 2 {
+        return Err("one CPU".to_owned());
+    }
+    let pinned = Command::new("taskset")
+        .args(["-a", "-c", "-p", "0", &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("no taskset ({e})"))?;
+    if pinned.success() {
+        Ok(["taskset", "-c", "1"].map(str::to_owned).to_vec())
+    } else {
+        Err(format!("taskset failed ({pinned})"))
+    }
+}
+
+/// The canned bodies, the same bytes for every contender, with `contacts` contacts.
+fn canned(contacts: u64) -> server::Canned {
+    server::Canned {
+        get_agent: Bytes::from(plain::snake::get_agent_body()),
+        list_agents: Bytes::from(plain::snake::list_agents_body(harness::LIST_ITEMS)),
+        create_call: Bytes::from(plain::calls::create_call_answer_body()),
+        decode_snake: Bytes::from(plain::snake::list_agents_body(DECODE_ITEMS)),
+        decode_camel: Bytes::from(plain::camel::list_agents_body(DECODE_ITEMS)),
+        contacts: (0..contacts as usize)
+            .map(|i| Bytes::from(plain::calls::contact_json(i)))
+            .collect(),
+    }
+}
+
+/// Starts the server with `canned`; returns its URL.
+fn start_server(canned: server::Canned) -> Result<String, String> {
+    let address = server::spawn(canned).map_err(|e| format!("cannot start the server: {e}"))?;
+    Ok(format!("http://{address}"))
+}
+
+fn serve() -> Result<(), String> {
+    let url = start_server(canned(100_000))?;
+    println!("{url}");
+    let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+    Ok(())
+}
+
+/// `agni-bench instructions`: the callgrind rows alone.
+fn instructions(args: &harness::Args) -> Result<String, String> {
+    let (contenders, peer_unavailable) = contenders(args)?;
+    let url = start_server(canned(0))?;
+    let counts = callgrind::measure(&contenders, &url, args.opt("quick").is_some())?;
+    Ok(report::render_instructions(&Ok(counts), peer_unavailable))
+}
+
+fn run(args: &harness::Args) -> Result<String, String> {
+    let plan = Plan::from_args(args)?;
+    let extra = match args.opt("extra") {
+        Some(path) => Extra::read(Path::new(path))?,
+        None => Extra::default(),
+    };
+    let (contenders, peer_unavailable) = contenders(args)?;
 
     eprintln!("agni-bench: generating the canned bodies");
-    let canned = canned();
+    let stream_items = plan.stream_items();
+    let canned = canned(stream_items[1]);
     let sizes = report::BodySizes {
         get_agent: canned.get_agent.len(),
         list_agents: canned.list_agents.len(),
+        create_call: canned.create_call.len(),
         decode_snake: canned.decode_snake.len(),
         decode_camel: canned.decode_camel.len(),
     };
     let pinning = pin_server();
-    let cpu = pinning.as_ref().ok().copied();
-    let address = server::spawn(canned).map_err(|e| format!("cannot start the server: {e}"))?;
-    let url = format!("http://{address}");
+    let launcher = pinning.clone().unwrap_or_default();
+    let url = start_server(canned)?;
 
     let mut results = Results::default();
     for round in 0..plan.rounds {
+        // Every cell runs each contender back to back, the order rotated each round, so the
+        // round's ratios compare runs that saw the same machine.
+        let mut order = contenders.clone();
+        order.rotate_left(round % contenders.len());
+        let progress = |what: &str, contender: &Contender| {
+            eprintln!(
+                "agni-bench: round {}/{}: {} {what}",
+                round + 1,
+                plan.rounds,
+                contender.name
+            );
+        };
         for scenario in report::SCENARIOS {
             for concurrency in report::CONCURRENCIES {
-                let mut order = contenders.clone();
-                order.rotate_left(round % contenders.len());
                 for contender in &order {
-                    eprintln!(
-                        "agni-bench: round {}/{}: {} {scenario} at concurrency {concurrency}",
-                        round + 1,
-                        plan.rounds,
-                        contender.name
+                    progress(
+                        &format!("{scenario} at concurrency {concurrency}"),
+                        contender,
                     );
-                    let mut child_args = vec!["--scenario".to_owned(), scenario.to_owned()];
-                    child_args.extend(plan.load_args(concurrency));
-                    let outcome = contender.child(cpu, "load", &url, &child_args);
-                    results.add(
-                        Cell::Load {
-                            scenario,
-                            concurrency,
-                        },
-                        contender.name,
-                        outcome,
-                    );
+                    let args = plan.load_args(scenario, concurrency);
+                    let outcome = contender.child(&launcher, "load", &url, &args);
+                    let cell = Cell::Load {
+                        scenario,
+                        concurrency,
+                    };
+                    results.add(cell, contender.name, outcome);
                 }
             }
         }
-    }
-    for variant in report::VARIANTS {
-        for contender in &contenders {
-            eprintln!("agni-bench: decode {variant}: {}", contender.name);
-            let mut child_args = vec!["--variant".to_owned(), variant.to_owned()];
-            child_args.extend(plan.decode_args());
-            let outcome = contender.child(cpu, "decode", &url, &child_args);
-            results.add(Cell::Decode { variant }, contender.name, outcome);
+        for items in stream_items {
+            for contender in &order {
+                progress(&format!("stream {items} contacts"), contender);
+                let list = harness::contacts_base_url(&url, items);
+                let outcome =
+                    contender.child(&launcher, "stream", &list, &Plan::stream_args(items));
+                results.add(Cell::Stream { items }, contender.name, outcome);
+            }
+        }
+        for variant in report::VARIANTS {
+            for contender in &order {
+                progress(&format!("decode {variant}"), contender);
+                let outcome =
+                    contender.child(&launcher, "decode", &url, &plan.decode_args(variant));
+                results.add(Cell::Decode { variant }, contender.name, outcome);
+            }
         }
     }
+    let instructions = if plan.quick {
+        Err("skipped (--quick)".to_owned())
+    } else if args.opt("no-instructions").is_some() {
+        Err("skipped (--no-instructions)".to_owned())
+    } else {
+        callgrind::measure(&contenders, &url, false)
+    };
     Ok(report::render(&report::Report {
-        quick,
+        quick: plan.quick,
         rounds: plan.rounds,
         duration: plan.duration,
         decode_items: DECODE_ITEMS,
+        stream_items,
+        page_size: STREAM_PAGE_SIZE,
         sizes,
         results,
         peer_unavailable,
-        pinning: pinning.map(|cpu| format!("each child on CPU {cpu}, the server on CPU 0")),
+        pinning: pinning.map(|_| "each child on CPU 1, the server on CPU 0".to_owned()),
+        instructions,
         extra,
     }))
 }

@@ -2,7 +2,8 @@
 //! `GetAgentResponse` and `ListAgentsResponse`, with no aliases, no lenient helpers and no
 //! catch-all enum variant. [`snake`] reads the spec's snake_case names; [`camel`] is the same
 //! structs with `#[serde(rename_all = "camelCase")]`, what a hand-written client for a service
-//! that sends lowerCamelCase would use.
+//! that sends lowerCamelCase would use. [`calls`] has the snake_case `CreateCall` and contact
+//! list shapes (only ever sent in that spelling here).
 //!
 //! The same structs serialize the canned bodies every contender reads, so the bytes are
 //! exactly the spec's shapes.
@@ -180,4 +181,111 @@ pub mod snake {
 #[allow(missing_docs, dead_code)]
 pub mod camel {
     plain_structs!(#[serde(rename_all = "camelCase")]);
+}
+
+/// `CreateCall` and `ListContacts`, snake_case: the limit's request and answer types, and the
+/// server's canned answers.
+#[allow(missing_docs)]
+pub mod calls {
+    use super::*;
+
+    /// The spec's `CreateCallRequest` (its `type` as the plain string).
+    #[derive(Debug, Clone, Serialize)]
+    pub struct CreateCallRequest<'a> {
+        pub agent_id: &'a str,
+        pub from_phone_number: &'a str,
+        pub metadata: &'a Map<String, Value>,
+        pub prompt_dynamic_variables: &'a Map<String, Value>,
+        pub to_phone_number: &'a str,
+        #[serde(rename = "type")]
+        pub type_: &'a str,
+    }
+
+    /// The spec's `CreateCallResponse`: not wrapped in `data`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct CreateCallResponse {
+        pub access_token: Option<String>,
+        pub message: Option<String>,
+        pub room_id: Option<String>,
+        pub session_id: Option<String>,
+        pub success: Option<bool>,
+        pub url: Option<String>,
+    }
+
+    /// The spec's `Contact` (timestamps kept as strings: the limit parses nothing it need not).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Contact {
+        pub company: Option<String>,
+        pub created_at: Option<String>,
+        pub email: Option<String>,
+        pub first_name: Option<String>,
+        pub id: Option<String>,
+        pub last_name: Option<String>,
+        pub metadata: Option<Map<String, Value>>,
+        pub phone: Option<String>,
+        pub updated_at: Option<String>,
+    }
+
+    /// The spec's `ListContactsResponse` (its `Meta` is the agents' one).
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
+    pub struct ListContactsResponse {
+        pub data: Option<Vec<Contact>>,
+        pub message: Option<String>,
+        pub meta: Option<snake::Meta>,
+        pub success: Option<bool>,
+    }
+
+    /// The `CreateCall` answer (the spec's example).
+    pub fn create_call_answer_body() -> Vec<u8> {
+        let body = CreateCallResponse {
+            access_token: Some(
+                "eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoiY2FsbF8wMTllYjdlMCJ9.c2lnbmF0dXJl".to_owned(),
+            ),
+            message: Some("call created successfully".to_owned()),
+            room_id: Some("call_019eb7e0-075d-742b-91ea-94cddde0534a".to_owned()),
+            session_id: Some("019eb7e0-075d-742b-91ea-94cddde0534a".to_owned()),
+            success: Some(true),
+            url: Some("wss://livekit.ravan.ai".to_owned()),
+        };
+        serde_json::to_vec(&body).expect("plain structs serialize")
+    }
+
+    /// Contact number `i` as JSON, every field set (about 300 bytes).
+    pub fn contact_json(i: usize) -> Vec<u8> {
+        let contact = Contact {
+            company: Some("Acme Dental".to_owned()),
+            created_at: Some("2025-06-01T12:00:00Z".to_owned()),
+            email: Some(format!("patient{i}@example.com")),
+            first_name: Some("Ada".to_owned()),
+            id: Some(format!("0198f6a2-6d1e-7c1a-9d4f-{:012x}", i + 1)),
+            last_name: Some("Lovelace".to_owned()),
+            metadata: object(json!({"source": "import", "row": i})),
+            phone: Some(format!("+1415555{:04}", i % 10_000)),
+            updated_at: Some("2025-06-02T08:30:00Z".to_owned()),
+        };
+        serde_json::to_vec(&contact).expect("plain structs serialize")
+    }
+
+    /// A `ListContacts` page: `items` (already JSON) at `offset`, `limit`, of `total`.
+    pub fn list_contacts_page<'a>(
+        items: impl Iterator<Item = &'a [u8]>,
+        limit: u64,
+        offset: u64,
+        total: u64,
+    ) -> Vec<u8> {
+        let mut body = br#"{"data":["#.to_vec();
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(item);
+        }
+        body.extend_from_slice(
+            format!(
+                r#"],"message":"Contacts retrieved","meta":{{"limit":{limit},"offset":{offset},"total":{total}}},"success":true}}"#
+            )
+            .as_bytes(),
+        );
+        body
+    }
 }

@@ -1,6 +1,6 @@
 //! `agni-bench run --quick` end to end: the loopback server, both built-in contenders as child
-//! processes, and a table with a row for every measurement. (This test also makes
-//! `cargo test` build the binaries that `cargo xtask bench --quick --dev` runs.)
+//! processes for every row, and a table with a row for every measurement. (This test also makes
+//! `cargo test` build the binary that `cargo xtask bench --quick --dev` runs.)
 
 use std::process::Command;
 
@@ -28,35 +28,43 @@ fn quick_run_prints_the_whole_table() {
             "agni",
             "limit",
             "peer",
-            "Ratio",
+            "Ratio (range over rounds)",
             "Target",
             "Verdict"
         ]
     );
     let labels: Vec<&str> = rows[2..].iter().map(|row| row[0]).collect();
-    for (label, expected) in labels.iter().zip([
+    let expected = [
         "GetAgent (",
         "GetAgent (",
         "ListAgents, 100 agents",
         "ListAgents, 100 agents",
+        "CreateCall, POST",
+        "CreateCall, POST",
+        "Stream 10,000 contacts",
+        "Peak memory (VmHWM) streaming 10,000 contacts",
         "Decode 10,000 agents, snake_case",
         "Decode 10,000 agents, camelCase",
-        "Peak memory",
+        "Instructions per request",
         "Build cost",
-    ]) {
+    ];
+    assert_eq!(labels.len(), expected.len(), "{table}");
+    for (label, expected) in labels.iter().zip(expected) {
         assert!(label.starts_with(expected), "{label:?} is not {expected:?}");
     }
-    for row in &rows[2..6] {
+    // Every measured row has numbers from both built-in contenders (a failed request would
+    // show as "n/a: N errors: ..."), a ratio, and no verdict from --quick's numbers.
+    let units = [
+        " rps, ", " rps, ", " rps, ", " rps, ", " rps, ", " rps, ", " items/s", " MiB", " ms",
+        " ms",
+    ];
+    for (row, unit) in rows[2..12].iter().zip(units) {
         for cell in &row[1..3] {
-            assert!(cell.contains(" rps, "), "{row:?}");
+            assert!(cell.contains(unit), "{row:?}");
         }
         assert!(row[3].contains("not prepared"), "{row:?}");
         assert!(row[4].contains("× limit"), "{row:?}");
-    }
-    for row in &rows[6..8] {
-        for cell in &row[1..3] {
-            assert!(cell.ends_with(" ms"), "{row:?}");
-        }
+        assert_eq!(row[6], "not judged (--quick)", "{row:?}");
     }
     assert!(table.contains("**--quick**"), "{table}");
 }

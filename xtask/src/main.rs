@@ -13,7 +13,8 @@
 //! - `diff --from A --to B` prints the same report for two upstream documents and writes nothing
 //!   (but `--markdown PATH`).
 //! - `bench` runs the benchmark suite (`agni-bench`, see `bench/`) and writes `BENCHMARKS.md`;
-//!   `bench --quick` only prints a table of tiny runs.
+//!   `bench --quick` only prints a table of tiny runs, `bench --instructions` only the
+//!   callgrind instruction counts.
 //! - `msrv` fails when a locked dependency declares a `rust-version` above the workspace's.
 
 mod bench;
@@ -80,8 +81,9 @@ enum Command {
     /// (all on loopback) and write the table to BENCHMARKS.md.
     ///
     /// Builds agni-bench in release, generates the peer client with openapi-generator (PyPI
-    /// `openapi-generator-cli`, needs Java) into target/bench/, measures throughput and latency,
-    /// decoding, streaming memory and agni's build cost. Takes several minutes.
+    /// `openapi-generator-cli`, needs Java) into <target dir>/bench/, measures throughput and
+    /// latency, streaming, decoding, instructions per request (valgrind) and the build cost of
+    /// a user crate. Takes a quarter of an hour or so.
     Bench {
         /// Tiny request counts, no peer, no build cost: prints the table only, seconds after
         /// compiling. Checks that the suite works; its numbers are not measurements.
@@ -91,6 +93,11 @@ enum Command {
         /// instead of a release build (for CI, with --quick: nothing extra to compile).
         #[arg(long)]
         dev: bool,
+        /// Only count instructions per request under callgrind (GetAgent and CreateCall, all
+        /// three contenders) and print them: a before/after check that a busy machine does not
+        /// disturb. Writes nothing.
+        #[arg(long)]
+        instructions: bool,
     },
     /// Fail if any locked dependency declares a rust-version above the workspace's (read with
     /// `cargo metadata`, so no other toolchain is needed).
@@ -109,9 +116,16 @@ fn main() -> ExitCode {
         Command::Diff { from, to, markdown } => workspace
             .diff(&from, &to, markdown.as_deref())
             .map(|report| print!("{report}")),
-        Command::Bench { quick, dev } => {
-            bench::run(bench::Options { quick, dev }).map_err(workspace::XtaskError::Bench)
-        }
+        Command::Bench {
+            quick,
+            dev,
+            instructions,
+        } => bench::run(bench::Options {
+            quick,
+            dev,
+            instructions,
+        })
+        .map_err(workspace::XtaskError::Bench),
         Command::Msrv => msrv::run()
             .map(|report| print!("{report}"))
             .map_err(workspace::XtaskError::Msrv),
