@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
 
     let client = match agni::Client::from_env() {
         Ok(client) => client,
-        Err(BuildError::MissingApiKey) => {
+        Err(BuildError::MissingCredentials) => {
             eprintln!(
                 "error: {} is not set; export your Agni API key first",
                 agni::client::API_KEY_ENV

@@ -12,6 +12,10 @@ pub mod types {
     pub struct AddContactsRequest {
         #[serde(alias = "contactIds")]
         pub contact_ids: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddContactsRequest {
         pub fn builder() -> builder::AddContactsRequest {
@@ -26,13 +30,17 @@ pub mod types {
         #[serde(
             alias = "addedCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub added_count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddContactsToCampaignResponse {
         pub fn builder() -> builder::AddContactsToCampaignResponse {
@@ -46,16 +54,20 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "knowledgeBaseTexts",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub knowledge_base_texts: ::std::vec::Vec<KnowledgeBaseText>,
         ///Public URLs to crawl
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "knowledgeBaseUrls",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub knowledge_base_urls: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddKnowledgeBaseSourcesRequest {
         pub fn builder() -> builder::AddKnowledgeBaseSourcesRequest {
@@ -71,6 +83,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddKnowledgeBaseSourcesResponse {
         pub fn builder() -> builder::AddKnowledgeBaseSourcesResponse {
@@ -84,8 +100,15 @@ pub mod types {
         #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<KnowledgeBase>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(alias = "urlSources", deserialize_with = "crate::lenient::null_default")]
+        #[serde(
+            alias = "urlSources",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
         pub url_sources: ::std::vec::Vec<UrlSource>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddKnowledgeBaseSourcesResponseData {
         pub fn builder() -> builder::AddKnowledgeBaseSourcesResponseData {
@@ -111,7 +134,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceInbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Outbound per-minute rate
@@ -119,7 +142,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceOutbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number in E.164 format
@@ -127,11 +150,15 @@ pub mod types {
         pub phone_number: ::std::string::String,
         ///Monthly price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         ///Region or area code
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub region: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddTwilioNumberRequest {
         pub fn builder() -> builder::AddTwilioNumberRequest {
@@ -147,6 +174,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AddTwilioNumberResponse {
         pub fn builder() -> builder::AddTwilioNumberResponse {
@@ -169,7 +200,7 @@ pub mod types {
         #[serde(
             alias = "ambientSoundVolume",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
         ///Prompt used for generating call summary
@@ -197,11 +228,14 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         ///Integration configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///IVR (Interactive Voice Response) configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(alias = "ivrOptions", deserialize_with = "crate::lenient::null_default")]
+        #[serde(
+            alias = "ivrOptions",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Knowledge base content or reference
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -212,7 +246,7 @@ pub mod types {
         #[serde(
             alias = "maxCallDurationMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
         ///LLM model identifier
@@ -234,7 +268,7 @@ pub mod types {
         #[serde(
             alias = "reminderMaxCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_max_count: ::std::option::Option<i32>,
         ///Milliseconds before sending a reminder
@@ -242,7 +276,7 @@ pub mod types {
         #[serde(
             alias = "reminderTriggerMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
         ///Ring duration in milliseconds
@@ -250,7 +284,7 @@ pub mod types {
         #[serde(
             alias = "ringDurationMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ring_duration_ms: ::std::option::Option<i32>,
         ///Speech-to-speech model identifier
@@ -261,7 +295,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "selectedTools",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub selected_tools: ::serde_json::Map<
             ::std::string::String,
@@ -275,7 +309,7 @@ pub mod types {
         pub status: ::std::option::Option<AgentStatus>,
         ///LLM temperature setting
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -290,7 +324,7 @@ pub mod types {
         #[serde(
             alias = "voicemailDetectionTimeoutMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
         ///Message to leave on voicemail
@@ -301,6 +335,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Agent {
         pub fn builder() -> builder::Agent {
@@ -321,11 +359,14 @@ pub mod types {
     )]
     pub enum AgentStatus {
         #[serde(rename = "AGENT_STATUS_UNSPECIFIED")]
-        AgentStatusUnspecified,
+        #[serde(alias = "UNSPECIFIED", alias = "unspecified")]
+        Unspecified,
         #[serde(rename = "AGENT_STATUS_ACTIVE")]
-        AgentStatusActive,
+        #[serde(alias = "ACTIVE", alias = "active")]
+        Active,
         #[serde(rename = "AGENT_STATUS_INACTIVE")]
-        AgentStatusInactive,
+        #[serde(alias = "INACTIVE", alias = "inactive")]
+        Inactive,
         /// A value this version of the SDK does not know, kept as the raw string.
         #[serde(untagged)]
         Unknown(::std::string::String),
@@ -333,9 +374,9 @@ pub mod types {
     impl ::std::fmt::Display for AgentStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::AgentStatusUnspecified => f.write_str("AGENT_STATUS_UNSPECIFIED"),
-                Self::AgentStatusActive => f.write_str("AGENT_STATUS_ACTIVE"),
-                Self::AgentStatusInactive => f.write_str("AGENT_STATUS_INACTIVE"),
+                Self::Unspecified => f.write_str("AGENT_STATUS_UNSPECIFIED"),
+                Self::Active => f.write_str("AGENT_STATUS_ACTIVE"),
+                Self::Inactive => f.write_str("AGENT_STATUS_INACTIVE"),
                 Self::Unknown(ref value) => f.write_str(value),
             }
         }
@@ -346,9 +387,11 @@ pub mod types {
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "AGENT_STATUS_UNSPECIFIED" => Ok(Self::AgentStatusUnspecified),
-                "AGENT_STATUS_ACTIVE" => Ok(Self::AgentStatusActive),
-                "AGENT_STATUS_INACTIVE" => Ok(Self::AgentStatusInactive),
+                "AGENT_STATUS_UNSPECIFIED" | "UNSPECIFIED" | "unspecified" => {
+                    Ok(Self::Unspecified)
+                }
+                "AGENT_STATUS_ACTIVE" | "ACTIVE" | "active" => Ok(Self::Active),
+                "AGENT_STATUS_INACTIVE" | "INACTIVE" | "inactive" => Ok(Self::Inactive),
                 _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
@@ -374,7 +417,7 @@ pub mod types {
     pub struct AgentTool {
         ///Tool definition schema
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Tool description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -396,6 +439,10 @@ pub mod types {
         ///Tool type (e.g. webhook, function)
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentTool {
         pub fn builder() -> builder::AgentTool {
@@ -416,15 +463,20 @@ pub mod types {
     )]
     pub enum BotPosition {
         #[serde(rename = "BOT_POSITION_UNSPECIFIED")]
-        BotPositionUnspecified,
+        #[serde(alias = "UNSPECIFIED", alias = "unspecified")]
+        Unspecified,
         #[serde(rename = "BOT_POSITION_BOTTOM_RIGHT")]
-        BotPositionBottomRight,
+        #[serde(alias = "BOTTOM_RIGHT", alias = "bottom_right", alias = "bottom-right")]
+        BottomRight,
         #[serde(rename = "BOT_POSITION_BOTTOM_LEFT")]
-        BotPositionBottomLeft,
+        #[serde(alias = "BOTTOM_LEFT", alias = "bottom_left", alias = "bottom-left")]
+        BottomLeft,
         #[serde(rename = "BOT_POSITION_TOP_RIGHT")]
-        BotPositionTopRight,
+        #[serde(alias = "TOP_RIGHT", alias = "top_right", alias = "top-right")]
+        TopRight,
         #[serde(rename = "BOT_POSITION_TOP_LEFT")]
-        BotPositionTopLeft,
+        #[serde(alias = "TOP_LEFT", alias = "top_left", alias = "top-left")]
+        TopLeft,
         /// A value this version of the SDK does not know, kept as the raw string.
         #[serde(untagged)]
         Unknown(::std::string::String),
@@ -432,11 +484,11 @@ pub mod types {
     impl ::std::fmt::Display for BotPosition {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::BotPositionUnspecified => f.write_str("BOT_POSITION_UNSPECIFIED"),
-                Self::BotPositionBottomRight => f.write_str("BOT_POSITION_BOTTOM_RIGHT"),
-                Self::BotPositionBottomLeft => f.write_str("BOT_POSITION_BOTTOM_LEFT"),
-                Self::BotPositionTopRight => f.write_str("BOT_POSITION_TOP_RIGHT"),
-                Self::BotPositionTopLeft => f.write_str("BOT_POSITION_TOP_LEFT"),
+                Self::Unspecified => f.write_str("BOT_POSITION_UNSPECIFIED"),
+                Self::BottomRight => f.write_str("BOT_POSITION_BOTTOM_RIGHT"),
+                Self::BottomLeft => f.write_str("BOT_POSITION_BOTTOM_LEFT"),
+                Self::TopRight => f.write_str("BOT_POSITION_TOP_RIGHT"),
+                Self::TopLeft => f.write_str("BOT_POSITION_TOP_LEFT"),
                 Self::Unknown(ref value) => f.write_str(value),
             }
         }
@@ -447,11 +499,19 @@ pub mod types {
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "BOT_POSITION_UNSPECIFIED" => Ok(Self::BotPositionUnspecified),
-                "BOT_POSITION_BOTTOM_RIGHT" => Ok(Self::BotPositionBottomRight),
-                "BOT_POSITION_BOTTOM_LEFT" => Ok(Self::BotPositionBottomLeft),
-                "BOT_POSITION_TOP_RIGHT" => Ok(Self::BotPositionTopRight),
-                "BOT_POSITION_TOP_LEFT" => Ok(Self::BotPositionTopLeft),
+                "BOT_POSITION_UNSPECIFIED" | "UNSPECIFIED" | "unspecified" => {
+                    Ok(Self::Unspecified)
+                }
+                "BOT_POSITION_BOTTOM_RIGHT" | "BOTTOM_RIGHT" | "bottom_right"
+                | "bottom-right" => Ok(Self::BottomRight),
+                "BOT_POSITION_BOTTOM_LEFT" | "BOTTOM_LEFT" | "bottom_left"
+                | "bottom-left" => Ok(Self::BottomLeft),
+                "BOT_POSITION_TOP_RIGHT" | "TOP_RIGHT" | "top_right" | "top-right" => {
+                    Ok(Self::TopRight)
+                }
+                "BOT_POSITION_TOP_LEFT" | "TOP_LEFT" | "top_left" | "top-left" => {
+                    Ok(Self::TopLeft)
+                }
                 _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
             }
         }
@@ -476,6 +536,10 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BulkDeleteRequest {
         pub ids: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl BulkDeleteRequest {
         pub fn builder() -> builder::BulkDeleteRequest {
@@ -491,6 +555,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl BulkDeleteResponse {
         pub fn builder() -> builder::BulkDeleteResponse {
@@ -504,9 +572,13 @@ pub mod types {
         #[serde(
             alias = "deletedCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub deleted_count: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl BulkDeleteResponseData {
         pub fn builder() -> builder::BulkDeleteResponseData {
@@ -521,7 +593,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceInbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Per-minute outbound call price
@@ -529,7 +601,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceOutbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number to purchase (E.164 format)
@@ -538,8 +610,12 @@ pub mod types {
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Purchase price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl BuyPhoneNumberRequest {
         pub fn builder() -> builder::BuyPhoneNumberRequest {
@@ -555,6 +631,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl BuyPhoneNumberResponse {
         pub fn builder() -> builder::BuyPhoneNumberResponse {
@@ -586,7 +666,7 @@ pub mod types {
         #[serde(
             alias = "durationMinutes",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_minutes: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -605,6 +685,10 @@ pub mod types {
         pub start_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CalcomAppointment {
         pub fn builder() -> builder::CalcomAppointment {
@@ -622,7 +706,7 @@ pub mod types {
         #[serde(
             alias = "durationMinutes",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_minutes: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -631,12 +715,16 @@ pub mod types {
         #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CalcomEventType {
         pub fn builder() -> builder::CalcomEventType {
@@ -652,6 +740,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CalcomStatusResponse {
         pub fn builder() -> builder::CalcomStatusResponse {
@@ -675,6 +767,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "tokenExpires")]
         pub token_expires: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CalcomStatusResponseData {
         pub fn builder() -> builder::CalcomStatusResponseData {
@@ -703,7 +799,7 @@ pub mod types {
         #[serde(
             alias = "call_latency_ms",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub call_latency_ms: ::std::option::Option<i32>,
         ///Who was called. For inbound calls this is the business line; for outbound calls, the customer.
@@ -743,7 +839,7 @@ pub mod types {
         #[serde(
             alias = "cost_total",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub cost_total: ::std::option::Option<f64>,
         ///ISO-8601
@@ -773,7 +869,7 @@ pub mod types {
         #[serde(
             alias = "duration_sec",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
         ///ISO-8601
@@ -801,7 +897,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "organizationId",
@@ -816,7 +912,7 @@ pub mod types {
         )]
         #[serde(
             alias = "post_call_analysis_result",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub post_call_analysis_result: ::serde_json::Map<
             ::std::string::String,
@@ -829,7 +925,7 @@ pub mod types {
         )]
         #[serde(
             alias = "prompt_dynamic_variables",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub prompt_dynamic_variables: ::serde_json::Map<
             ::std::string::String,
@@ -859,6 +955,10 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CallSession {
         pub fn builder() -> builder::CallSession {
@@ -878,7 +978,7 @@ pub mod types {
         #[serde(
             alias = "callLatencyMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub call_latency_ms: ::std::option::Option<i32>,
         ///Who was called (the business line on inbound calls).
@@ -896,7 +996,7 @@ pub mod types {
         #[serde(
             alias = "costTotal",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub cost_total: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -912,7 +1012,7 @@ pub mod types {
         #[serde(
             alias = "durationSec",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -921,7 +1021,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "organizationId")]
@@ -929,7 +1029,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "postCallAnalysisResult",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub post_call_analysis_result: ::serde_json::Map<
             ::std::string::String,
@@ -950,8 +1050,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub transcripts: ::std::vec::Vec<CallTranscript>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CallSessionDetail {
         pub fn builder() -> builder::CallSessionDetail {
@@ -969,9 +1073,13 @@ pub mod types {
         #[serde(
             alias = "timestampMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub timestamp_ms: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CallTranscript {
         pub fn builder() -> builder::CallTranscript {
@@ -986,6 +1094,10 @@ pub mod types {
         ///`agent` or `user`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CallTranscriptMessage {
         pub fn builder() -> builder::CallTranscriptMessage {
@@ -999,16 +1111,22 @@ pub mod types {
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "completedAt")]
-        pub completed_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        #[serde(
+            alias = "completedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub completed_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactStats")]
         pub contact_stats: ::std::option::Option<CampaignStats>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "executionStatus")]
         pub execution_status: ::std::option::Option<::std::string::String>,
@@ -1028,13 +1146,25 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "startedAt")]
-        pub started_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            alias = "startedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CampaignStatus>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "updatedAt")]
-        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            alias = "updatedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Campaign {
         pub fn builder() -> builder::Campaign {
@@ -1048,14 +1178,14 @@ pub mod types {
         #[serde(
             alias = "attemptCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub attempt_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "callDurationSec",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub call_duration_sec: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1072,24 +1202,32 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "lastAttemptedAt")]
-        pub last_attempted_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        #[serde(
+            alias = "lastAttemptedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub last_attempted_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "nextRetryAt")]
-        pub next_retry_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        #[serde(
+            alias = "nextRetryAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub next_retry_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CampaignContactStatus>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub tags: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CampaignContact {
         pub fn builder() -> builder::CampaignContact {
@@ -1175,6 +1313,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CampaignResponse {
         pub fn builder() -> builder::CampaignResponse {
@@ -1190,21 +1332,21 @@ pub mod types {
         #[serde(
             alias = "maxConcurrent",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_concurrent: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "retryAttempts",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub retry_attempts: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "retryGapMin",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub retry_gap_min: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1212,7 +1354,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(alias = "windowDays", deserialize_with = "crate::lenient::vec_number")]
+        #[serde(
+            alias = "windowDays",
+            deserialize_with = "crate::model::lenient::vec_number"
+        )]
         pub window_days: ::std::vec::Vec<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "windowEnd")]
@@ -1220,6 +1365,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "windowStart")]
         pub window_start: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CampaignSchedule {
         pub fn builder() -> builder::CampaignSchedule {
@@ -1230,34 +1379,38 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CampaignStats {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub contacted: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub failed: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "inProgress",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub in_progress: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "noAnswer",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub no_answer: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub pending: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub successful: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub total: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CampaignStats {
         pub fn builder() -> builder::CampaignStats {
@@ -1341,6 +1494,10 @@ pub mod types {
         pub api_key: ::std::string::String,
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConnectCalcomRequest {
         pub fn builder() -> builder::ConnectCalcomRequest {
@@ -1356,6 +1513,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConnectCalcomResponse {
         pub fn builder() -> builder::ConnectCalcomResponse {
@@ -1369,10 +1530,12 @@ pub mod types {
         #[serde(alias = "accountName")]
         pub account_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "connectedAt")]
-        pub connected_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        #[serde(
+            alias = "connectedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub connected_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "orgId")]
         pub org_id: ::std::option::Option<::std::string::String>,
@@ -1381,6 +1544,10 @@ pub mod types {
         pub provider_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConnectCalcomResponseData {
         pub fn builder() -> builder::ConnectCalcomResponseData {
@@ -1393,8 +1560,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1406,13 +1577,21 @@ pub mod types {
         #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "updatedAt")]
-        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            alias = "updatedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Contact {
         pub fn builder() -> builder::Contact {
@@ -1428,6 +1607,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactResponse {
         pub fn builder() -> builder::ContactResponse {
@@ -1447,7 +1630,7 @@ pub mod types {
         #[serde(
             alias = "ambientSoundVolume",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1463,10 +1646,13 @@ pub mod types {
         #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(alias = "ivrOptions", deserialize_with = "crate::lenient::null_default")]
+        #[serde(
+            alias = "ivrOptions",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBase")]
@@ -1475,7 +1661,7 @@ pub mod types {
         #[serde(
             alias = "maxCallDurationMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1489,21 +1675,21 @@ pub mod types {
         #[serde(
             alias = "reminderMaxCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_max_count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "reminderTriggerMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "ringDurationMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ring_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1512,7 +1698,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "selectedTools",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub selected_tools: ::serde_json::Map<
             ::std::string::String,
@@ -1522,7 +1708,7 @@ pub mod types {
         #[serde(alias = "startSpeaker")]
         pub start_speaker: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceId")]
@@ -1531,7 +1717,7 @@ pub mod types {
         #[serde(
             alias = "voicemailDetectionTimeoutMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1540,6 +1726,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateAgentRequest {
         pub fn builder() -> builder::CreateAgentRequest {
@@ -1555,6 +1745,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateAgentResponse {
         pub fn builder() -> builder::CreateAgentResponse {
@@ -1566,7 +1760,7 @@ pub mod types {
     pub struct CreateAgentToolRequest {
         ///Tool definition schema
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Tool description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1577,6 +1771,10 @@ pub mod types {
         ///Tool type (e.g. webhook, function)
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateAgentToolRequest {
         pub fn builder() -> builder::CreateAgentToolRequest {
@@ -1592,6 +1790,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateAgentToolResponse {
         pub fn builder() -> builder::CreateAgentToolResponse {
@@ -1610,13 +1812,13 @@ pub mod types {
         pub from_phone_number: ::std::option::Option<::std::string::String>,
         ///Custom key-value metadata
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Variables injected into the agent prompt; keys match template variables
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "promptDynamicVariables",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub prompt_dynamic_variables: ::serde_json::Map<
             ::std::string::String,
@@ -1629,6 +1831,10 @@ pub mod types {
         ///`web_call` for a browser (LiveKit) call, `outbound_call` to dial a phone
         #[serde(rename = "type")]
         pub type_: CreateCallRequestType,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateCallRequest {
         pub fn builder() -> builder::CreateCallRequest {
@@ -1715,6 +1921,10 @@ pub mod types {
         ///LiveKit WebSocket URL
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateCallResponse {
         pub fn builder() -> builder::CreateCallResponse {
@@ -1735,6 +1945,10 @@ pub mod types {
         pub phone_number_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateCampaignRequest {
         pub fn builder() -> builder::CreateCampaignRequest {
@@ -1755,10 +1969,14 @@ pub mod types {
         #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateContactRequest {
         pub fn builder() -> builder::CreateContactRequest {
@@ -1769,6 +1987,10 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateNoteRequest {
         pub content: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateNoteRequest {
         pub fn builder() -> builder::CreateNoteRequest {
@@ -1795,6 +2017,10 @@ pub mod types {
         ///Provider type (twilio, telnyx, vonage, custom)
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateTelephonyTypeRequest {
         pub fn builder() -> builder::CreateTelephonyTypeRequest {
@@ -1810,6 +2036,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateTelephonyTypeResponse {
         pub fn builder() -> builder::CreateTelephonyTypeResponse {
@@ -1843,6 +2073,10 @@ pub mod types {
         pub termination_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateTelephonyTypeResponseData {
         pub fn builder() -> builder::CreateTelephonyTypeResponseData {
@@ -1873,7 +2107,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "customFormFields",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub custom_form_fields: ::serde_json::Map<
             ::std::string::String,
@@ -1885,8 +2119,12 @@ pub mod types {
         #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateWidgetSettingsRequest {
         pub fn builder() -> builder::CreateWidgetSettingsRequest {
@@ -1902,6 +2140,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateWidgetSettingsResponse {
         pub fn builder() -> builder::CreateWidgetSettingsResponse {
@@ -1917,21 +2159,21 @@ pub mod types {
         #[serde(
             alias = "durationSec",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "modelCredits",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub model_credits: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "providerCredits",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub provider_credits: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1944,9 +2186,13 @@ pub mod types {
         #[serde(
             alias = "totalCredits",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub total_credits: ::std::option::Option<f64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreditBreakdown {
         pub fn builder() -> builder::CreditBreakdown {
@@ -1957,12 +2203,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteImportedPhoneNumberResponse {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DeleteImportedPhoneNumberResponse {
         pub fn builder() -> builder::DeleteImportedPhoneNumberResponse {
@@ -1976,6 +2226,10 @@ pub mod types {
         pub org_id: ::std::string::String,
         #[serde(alias = "providerId")]
         pub provider_id: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DisconnectCalcomRequest {
         pub fn builder() -> builder::DisconnectCalcomRequest {
@@ -1993,6 +2247,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DisconnectResponse {
         pub fn builder() -> builder::DisconnectResponse {
@@ -2003,15 +2261,19 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DiscoverRequest {
         #[serde(default = "defaults::default_u64::<i64, 100>")]
-        #[serde(deserialize_with = "crate::lenient::number_or_u64::<_, _, 100>")]
+        #[serde(deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 100>")]
         pub limit: i64,
         #[serde(default = "defaults::default_u64::<i64, 5>")]
         #[serde(
             alias = "maxDepth",
-            deserialize_with = "crate::lenient::number_or_u64::<_, _, 5>"
+            deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 5>"
         )]
         pub max_depth: i64,
         pub url: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DiscoverRequest {
         pub fn builder() -> builder::DiscoverRequest {
@@ -2030,6 +2292,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Envelope {
         pub fn builder() -> builder::Envelope {
@@ -2044,7 +2310,7 @@ pub mod types {
     pub struct ErrorBody {
         ///gRPC status code of a gRPC-style body (3 = INVALID_ARGUMENT, 16 = UNAUTHENTICATED)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub code: ::std::option::Option<i32>,
         ///gRPC status details (usually an empty array)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2060,6 +2326,10 @@ pub mod types {
         ///Always false in the envelope shape
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ErrorBody {
         pub fn builder() -> builder::ErrorBody {
@@ -2089,6 +2359,10 @@ pub mod types {
         pub details: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ErrorDetail {
         pub fn builder() -> builder::ErrorDetail {
@@ -2104,6 +2378,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetAgentResponse {
         pub fn builder() -> builder::GetAgentResponse {
@@ -2119,6 +2397,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetAgentToolResponse {
         pub fn builder() -> builder::GetAgentToolResponse {
@@ -2134,6 +2416,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetCalcomAppointmentResponse {
         pub fn builder() -> builder::GetCalcomAppointmentResponse {
@@ -2149,6 +2435,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetCalcomEventTypeResponse {
         pub fn builder() -> builder::GetCalcomEventTypeResponse {
@@ -2164,6 +2454,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetCallSessionDetailResponse {
         pub fn builder() -> builder::GetCallSessionDetailResponse {
@@ -2179,6 +2473,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetGhlAgentByCalendarResponse {
         pub fn builder() -> builder::GetGhlAgentByCalendarResponse {
@@ -2203,6 +2501,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetGhlAgentByCalendarResponseData {
         pub fn builder() -> builder::GetGhlAgentByCalendarResponseData {
@@ -2218,6 +2520,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetGhlAppointmentResponse {
         pub fn builder() -> builder::GetGhlAppointmentResponse {
@@ -2242,6 +2548,10 @@ pub mod types {
         ///E.164
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetOrCreateGhlContactRequest {
         pub fn builder() -> builder::GetOrCreateGhlContactRequest {
@@ -2257,6 +2567,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetSelectedTelephonyResponse {
         pub fn builder() -> builder::GetSelectedTelephonyResponse {
@@ -2281,6 +2595,10 @@ pub mod types {
         ///Active provider type
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub provider: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetSelectedTelephonyResponseData {
         pub fn builder() -> builder::GetSelectedTelephonyResponseData {
@@ -2296,6 +2614,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetWidgetSettingsResponse {
         pub fn builder() -> builder::GetWidgetSettingsResponse {
@@ -2333,6 +2655,10 @@ pub mod types {
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GhlAppointment {
         pub fn builder() -> builder::GhlAppointment {
@@ -2360,6 +2686,10 @@ pub mod types {
         )]
         #[serde(alias = "service_title")]
         pub service_title: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GhlCalendar {
         pub fn builder() -> builder::GhlCalendar {
@@ -2382,6 +2712,10 @@ pub mod types {
         ///E.164
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GhlContact {
         pub fn builder() -> builder::GhlContact {
@@ -2397,6 +2731,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GhlContactResponse {
         pub fn builder() -> builder::GhlContactResponse {
@@ -2412,6 +2750,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GhlSetupStatusResponse {
         pub fn builder() -> builder::GhlSetupStatusResponse {
@@ -2425,7 +2767,7 @@ pub mod types {
         #[serde(
             alias = "agentCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub agent_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2452,6 +2794,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "tokenValid")]
         pub token_valid: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GhlSetupStatusResponseData {
         pub fn builder() -> builder::GhlSetupStatusResponseData {
@@ -2467,6 +2813,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HealthResponse {
         pub fn builder() -> builder::HealthResponse {
@@ -2485,6 +2835,10 @@ pub mod types {
         ///Current UTC timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HealthResponseData {
         pub fn builder() -> builder::HealthResponseData {
@@ -2515,6 +2869,10 @@ pub mod types {
         ///Type of phone number (e.g. sip, pstn)
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ImportPhoneNumberRequest {
         pub fn builder() -> builder::ImportPhoneNumberRequest {
@@ -2530,6 +2888,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ImportPhoneNumberResponse {
         pub fn builder() -> builder::ImportPhoneNumberResponse {
@@ -2561,6 +2923,10 @@ pub mod types {
         pub termination_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ImportPhoneNumberResponseData {
         pub fn builder() -> builder::ImportPhoneNumberResponseData {
@@ -2575,7 +2941,7 @@ pub mod types {
         #[serde(
             alias = "createdTimestamp",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub created_timestamp: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2591,7 +2957,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "knowledgeBaseSources",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub knowledge_base_sources: ::std::vec::Vec<KnowledgeBaseSource>,
         ///Unix epoch seconds
@@ -2599,11 +2965,15 @@ pub mod types {
         #[serde(
             alias = "lastUpdatedTimestamp",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub last_updated_timestamp: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<KnowledgeBaseStatus>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KnowledgeBase {
         pub fn builder() -> builder::KnowledgeBase {
@@ -2619,6 +2989,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KnowledgeBaseResponse {
         pub fn builder() -> builder::KnowledgeBaseResponse {
@@ -2633,7 +3007,7 @@ pub mod types {
         #[serde(
             alias = "createdTimestamp",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub created_timestamp: ::std::option::Option<i64>,
         ///UUID
@@ -2653,6 +3027,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sourceUrl")]
         pub source_url: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KnowledgeBaseSource {
         pub fn builder() -> builder::KnowledgeBaseSource {
@@ -2791,6 +3169,10 @@ pub mod types {
         pub text: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KnowledgeBaseText {
         pub fn builder() -> builder::KnowledgeBaseText {
@@ -2801,7 +3183,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAgentToolsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<AgentTool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2809,6 +3191,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListAgentToolsResponse {
         pub fn builder() -> builder::ListAgentToolsResponse {
@@ -2819,7 +3205,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAgentsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Agent>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2827,6 +3213,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListAgentsResponse {
         pub fn builder() -> builder::ListAgentsResponse {
@@ -2837,12 +3227,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAvailableNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<PhoneNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListAvailableNumbersResponse {
         pub fn builder() -> builder::ListAvailableNumbersResponse {
@@ -2858,6 +3252,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCalcomAppointmentsResponse {
         pub fn builder() -> builder::ListCalcomAppointmentsResponse {
@@ -2868,11 +3266,15 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomAppointmentsResponseData {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub appointments: ::std::vec::Vec<CalcomAppointment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCalcomAppointmentsResponseData {
         pub fn builder() -> builder::ListCalcomAppointmentsResponseData {
@@ -2883,12 +3285,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomEventTypesResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<CalcomEventType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCalcomEventTypesResponse {
         pub fn builder() -> builder::ListCalcomEventTypesResponse {
@@ -2904,6 +3310,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCallSessionsResponse {
         pub fn builder() -> builder::ListCallSessionsResponse {
@@ -2920,9 +3330,13 @@ pub mod types {
         )]
         #[serde(
             alias = "call_sessions",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub call_sessions: ::std::vec::Vec<CallSession>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCallSessionsResponseData {
         pub fn builder() -> builder::ListCallSessionsResponseData {
@@ -2933,7 +3347,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCampaignContactsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<CampaignContact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2941,6 +3355,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCampaignContactsResponse {
         pub fn builder() -> builder::ListCampaignContactsResponse {
@@ -2951,7 +3369,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCampaignsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Campaign>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2959,6 +3377,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListCampaignsResponse {
         pub fn builder() -> builder::ListCampaignsResponse {
@@ -2969,7 +3391,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListContactsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Contact>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -2977,6 +3399,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListContactsResponse {
         pub fn builder() -> builder::ListContactsResponse {
@@ -2992,6 +3418,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListGhlAppointmentsResponse {
         pub fn builder() -> builder::ListGhlAppointmentsResponse {
@@ -3002,11 +3432,15 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlAppointmentsResponseData {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub appointments: ::std::vec::Vec<GhlAppointment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListGhlAppointmentsResponseData {
         pub fn builder() -> builder::ListGhlAppointmentsResponseData {
@@ -3022,6 +3456,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListGhlCalendarsResponse {
         pub fn builder() -> builder::ListGhlCalendarsResponse {
@@ -3032,11 +3470,15 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlCalendarsResponseData {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub calendars: ::std::vec::Vec<GhlCalendar>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListGhlCalendarsResponseData {
         pub fn builder() -> builder::ListGhlCalendarsResponseData {
@@ -3047,12 +3489,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListImportedPhoneNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<ListImportedPhoneNumbersResponseDataItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListImportedPhoneNumbersResponse {
         pub fn builder() -> builder::ListImportedPhoneNumbersResponse {
@@ -3084,6 +3530,10 @@ pub mod types {
         pub termination_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListImportedPhoneNumbersResponseDataItem {
         pub fn builder() -> builder::ListImportedPhoneNumbersResponseDataItem {
@@ -3094,12 +3544,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListPurchasedNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<PurchasedNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListPurchasedNumbersResponse {
         pub fn builder() -> builder::ListPurchasedNumbersResponse {
@@ -3110,12 +3564,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListTwilioOwnedNumbersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<ListTwilioOwnedNumbersResponseDataItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListTwilioOwnedNumbersResponse {
         pub fn builder() -> builder::ListTwilioOwnedNumbersResponse {
@@ -3152,6 +3610,10 @@ pub mod types {
         ///Voice capability enabled
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListTwilioOwnedNumbersResponseDataItem {
         pub fn builder() -> builder::ListTwilioOwnedNumbersResponseDataItem {
@@ -3162,7 +3624,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListVoicesResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Voice>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -3170,6 +3632,10 @@ pub mod types {
         pub meta: ::std::option::Option<Meta>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListVoicesResponse {
         pub fn builder() -> builder::ListVoicesResponse {
@@ -3180,12 +3646,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListWidgetSettingsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<WidgetSettings>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListWidgetSettingsResponse {
         pub fn builder() -> builder::ListWidgetSettingsResponse {
@@ -3217,7 +3687,7 @@ pub mod types {
         #[serde(
             alias = "daysAhead",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub days_ahead: ::std::option::Option<i32>,
         ///Customer email (required for book if no phone)
@@ -3238,6 +3708,10 @@ pub mod types {
         ///Customer IANA timezone (e.g. America/New_York)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ManageAppointmentRequest {
         pub fn builder() -> builder::ManageAppointmentRequest {
@@ -3325,6 +3799,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ManageAppointmentResponse {
         pub fn builder() -> builder::ManageAppointmentResponse {
@@ -3353,7 +3831,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "availableSlots",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub available_slots: ::std::vec::Vec<
             ManageAppointmentResponseDataAvailableSlotsItem,
@@ -3369,6 +3847,10 @@ pub mod types {
         ///Short label (e.g. Appointment confirmed, Cancelled, Rescheduled)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ManageAppointmentResponseData {
         pub fn builder() -> builder::ManageAppointmentResponseData {
@@ -3387,8 +3869,12 @@ pub mod types {
         pub date_label: ::std::option::Option<::std::string::String>,
         ///Available time slots (e.g. 9:00 AM)
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub slots: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ManageAppointmentResponseDataAvailableSlotsItem {
         pub fn builder() -> builder::ManageAppointmentResponseDataAvailableSlotsItem {
@@ -3404,6 +3890,10 @@ pub mod types {
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         pub urls: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ManageExclusionsRequest {
         pub fn builder() -> builder::ManageExclusionsRequest {
@@ -3474,16 +3964,20 @@ pub mod types {
     pub struct Meta {
         ///Page size limit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub limit: ::std::option::Option<i32>,
         ///Pagination offset
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub offset: ::std::option::Option<i32>,
         ///Total number of records
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub total: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Meta {
         pub fn builder() -> builder::Meta {
@@ -3502,7 +3996,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceInbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Per-minute price for outbound calls
@@ -3510,7 +4004,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceOutbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number in E.164 format
@@ -3519,8 +4013,12 @@ pub mod types {
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Monthly cost of the number
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhoneNumber {
         pub fn builder() -> builder::PhoneNumber {
@@ -3565,7 +4063,7 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceInbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_inbound: ::std::option::Option<f64>,
         ///Per-minute outbound price
@@ -3573,12 +4071,12 @@ pub mod types {
         #[serde(
             alias = "perMinutePriceOutbound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Monthly price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         ///Region
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3595,6 +4093,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PurchasedNumber {
         pub fn builder() -> builder::PurchasedNumber {
@@ -3610,7 +4112,7 @@ pub mod types {
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Price paid
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
         ///Timestamp of purchase
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3619,6 +4121,10 @@ pub mod types {
         ///Purchase status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PurchasedPhoneNumber {
         pub fn builder() -> builder::PurchasedPhoneNumber {
@@ -3633,6 +4139,10 @@ pub mod types {
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         pub query: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RagQueryRequest {
         pub fn builder() -> builder::RagQueryRequest {
@@ -3648,6 +4158,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ReadyResponse {
         pub fn builder() -> builder::ReadyResponse {
@@ -3660,6 +4174,10 @@ pub mod types {
         ///Readiness status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ReadyResponseData {
         pub fn builder() -> builder::ReadyResponseData {
@@ -3673,6 +4191,10 @@ pub mod types {
         pub kb_id: ::std::string::String,
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RefreshRequest {
         pub fn builder() -> builder::RefreshRequest {
@@ -3688,6 +4210,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ReleasePhoneNumberResponse {
         pub fn builder() -> builder::ReleasePhoneNumberResponse {
@@ -3708,6 +4234,10 @@ pub mod types {
         ///Release status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ReleasePhoneNumberResponseData {
         pub fn builder() -> builder::ReleasePhoneNumberResponseData {
@@ -3724,7 +4254,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "customFields",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub custom_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Call duration in seconds
@@ -3732,7 +4262,7 @@ pub mod types {
         #[serde(
             alias = "durationSec",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
         ///Organization ID
@@ -3744,10 +4274,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub tags: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transcript: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SaveGhlCallDataRequest {
         pub fn builder() -> builder::SaveGhlCallDataRequest {
@@ -3767,7 +4301,7 @@ pub mod types {
         #[serde(
             alias = "ambientSoundVolume",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3783,10 +4317,13 @@ pub mod types {
         #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(alias = "ivrOptions", deserialize_with = "crate::lenient::null_default")]
+        #[serde(
+            alias = "ivrOptions",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBase")]
@@ -3795,7 +4332,7 @@ pub mod types {
         #[serde(
             alias = "maxCallDurationMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3809,21 +4346,21 @@ pub mod types {
         #[serde(
             alias = "reminderMaxCount",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_max_count: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "reminderTriggerMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "ringDurationMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ring_duration_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3832,7 +4369,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "selectedTools",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub selected_tools: ::serde_json::Map<
             ::std::string::String,
@@ -3842,7 +4379,7 @@ pub mod types {
         #[serde(alias = "startSpeaker")]
         pub start_speaker: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::lenient::option_number")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceId")]
@@ -3851,7 +4388,7 @@ pub mod types {
         #[serde(
             alias = "voicemailDetectionTimeoutMs",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3860,6 +4397,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentRequest {
         pub fn builder() -> builder::UpdateAgentRequest {
@@ -3875,6 +4416,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentResponse {
         pub fn builder() -> builder::UpdateAgentResponse {
@@ -3886,6 +4431,10 @@ pub mod types {
     pub struct UpdateAgentStatusRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<AgentStatus>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentStatusRequest {
         pub fn builder() -> builder::UpdateAgentStatusRequest {
@@ -3901,6 +4450,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentStatusResponse {
         pub fn builder() -> builder::UpdateAgentStatusResponse {
@@ -3911,7 +4464,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentToolRequest {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -3919,6 +4472,10 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentToolRequest {
         pub fn builder() -> builder::UpdateAgentToolRequest {
@@ -3934,6 +4491,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentToolResponse {
         pub fn builder() -> builder::UpdateAgentToolResponse {
@@ -3956,6 +4517,10 @@ pub mod types {
         pub phone_number_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateCampaignRequest {
         pub fn builder() -> builder::UpdateCampaignRequest {
@@ -3976,10 +4541,14 @@ pub mod types {
         #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateContactRequest {
         pub fn builder() -> builder::UpdateContactRequest {
@@ -4004,6 +4573,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateImportedPhoneNumberRequest {
         pub fn builder() -> builder::UpdateImportedPhoneNumberRequest {
@@ -4034,7 +4607,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "customFormFields",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub custom_form_fields: ::serde_json::Map<
             ::std::string::String,
@@ -4046,8 +4619,12 @@ pub mod types {
         #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateWidgetSettingsRequest {
         pub fn builder() -> builder::UpdateWidgetSettingsRequest {
@@ -4063,6 +4640,10 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateWidgetSettingsResponse {
         pub fn builder() -> builder::UpdateWidgetSettingsResponse {
@@ -4079,17 +4660,17 @@ pub mod types {
         #[serde(default = "defaults::default_u64::<i64, 5>")]
         #[serde(
             alias = "maxDepth",
-            deserialize_with = "crate::lenient::number_or_u64::<_, _, 5>"
+            deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 5>"
         )]
         pub max_depth: i64,
         #[serde(default = "defaults::default_u64::<i64, 500>")]
         #[serde(
             alias = "maxPages",
-            deserialize_with = "crate::lenient::number_or_u64::<_, _, 500>"
+            deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 500>"
         )]
         pub max_pages: i64,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
@@ -4098,8 +4679,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub urls: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpsertDocumentRequest {
         pub fn builder() -> builder::UpsertDocumentRequest {
@@ -4113,7 +4698,7 @@ pub mod types {
         #[serde(
             alias = "pagesFound",
             default,
-            deserialize_with = "crate::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_number"
         )]
         pub pages_found: ::std::option::Option<i32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4123,6 +4708,10 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UrlSource {
         pub fn builder() -> builder::UrlSource {
@@ -4156,6 +4745,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceName")]
         pub voice_name: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Voice {
         pub fn builder() -> builder::Voice {
@@ -4196,7 +4789,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "customFormFields",
-            deserialize_with = "crate::lenient::null_default"
+            deserialize_with = "crate::model::lenient::null_default"
         )]
         pub custom_form_fields: ::serde_json::Map<
             ::std::string::String,
@@ -4218,12 +4811,16 @@ pub mod types {
         pub svg_logo: ::std::option::Option<::std::string::String>,
         ///Widget theme configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::lenient::null_default")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "updatedAt")]
         pub updated_at: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl WidgetSettings {
         pub fn builder() -> builder::WidgetSettings {
@@ -4232,10 +4829,15 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        /// Builds a [`AddContactsRequest`](super::AddContactsRequest) field by field: start from [`AddContactsRequest::builder()`](super::AddContactsRequest::builder), call a method per field, and pass the builder wherever a `AddContactsRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddContactsRequest {
             contact_ids: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -4243,6 +4845,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     contact_ids: Err("no value supplied for contact_ids".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4259,6 +4862,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddContactsRequest> for super::AddContactsRequest {
             type Error = super::error::ConversionError;
@@ -4267,6 +4883,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     contact_ids: value.contact_ids?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4274,9 +4891,11 @@ pub mod types {
             fn from(value: super::AddContactsRequest) -> Self {
                 Self {
                     contact_ids: Ok(value.contact_ids),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AddContactsToCampaignResponse`](super::AddContactsToCampaignResponse) field by field: start from [`AddContactsToCampaignResponse::builder()`](super::AddContactsToCampaignResponse::builder), call a method per field, and pass the builder wherever a `AddContactsToCampaignResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddContactsToCampaignResponse {
             added_count: ::std::result::Result<
@@ -4291,6 +4910,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AddContactsToCampaignResponse {
             fn default() -> Self {
@@ -4298,6 +4921,7 @@ pub mod types {
                     added_count: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4338,6 +4962,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddContactsToCampaignResponse>
         for super::AddContactsToCampaignResponse {
@@ -4349,6 +4986,7 @@ pub mod types {
                     added_count: value.added_count?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4359,9 +4997,11 @@ pub mod types {
                     added_count: Ok(value.added_count),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AddKnowledgeBaseSourcesRequest`](super::AddKnowledgeBaseSourcesRequest) field by field: start from [`AddKnowledgeBaseSourcesRequest::builder()`](super::AddKnowledgeBaseSourcesRequest::builder), call a method per field, and pass the builder wherever a `AddKnowledgeBaseSourcesRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddKnowledgeBaseSourcesRequest {
             knowledge_base_texts: ::std::result::Result<
@@ -4372,12 +5012,17 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AddKnowledgeBaseSourcesRequest {
             fn default() -> Self {
                 Self {
                     knowledge_base_texts: Ok(Default::default()),
                     knowledge_base_urls: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4410,6 +5055,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddKnowledgeBaseSourcesRequest>
         for super::AddKnowledgeBaseSourcesRequest {
@@ -4420,6 +5078,7 @@ pub mod types {
                 Ok(Self {
                     knowledge_base_texts: value.knowledge_base_texts?,
                     knowledge_base_urls: value.knowledge_base_urls?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4429,9 +5088,11 @@ pub mod types {
                 Self {
                     knowledge_base_texts: Ok(value.knowledge_base_texts),
                     knowledge_base_urls: Ok(value.knowledge_base_urls),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AddKnowledgeBaseSourcesResponse`](super::AddKnowledgeBaseSourcesResponse) field by field: start from [`AddKnowledgeBaseSourcesResponse::builder()`](super::AddKnowledgeBaseSourcesResponse::builder), call a method per field, and pass the builder wherever a `AddKnowledgeBaseSourcesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddKnowledgeBaseSourcesResponse {
             data: ::std::result::Result<
@@ -4446,6 +5107,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AddKnowledgeBaseSourcesResponse {
             fn default() -> Self {
@@ -4453,6 +5118,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4495,6 +5161,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddKnowledgeBaseSourcesResponse>
         for super::AddKnowledgeBaseSourcesResponse {
@@ -4506,6 +5185,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4516,9 +5196,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AddKnowledgeBaseSourcesResponseData`](super::AddKnowledgeBaseSourcesResponseData) field by field: start from [`AddKnowledgeBaseSourcesResponseData::builder()`](super::AddKnowledgeBaseSourcesResponseData::builder), call a method per field, and pass the builder wherever a `AddKnowledgeBaseSourcesResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddKnowledgeBaseSourcesResponseData {
             knowledge_base: ::std::result::Result<
@@ -4529,12 +5211,17 @@ pub mod types {
                 ::std::vec::Vec<super::UrlSource>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AddKnowledgeBaseSourcesResponseData {
             fn default() -> Self {
                 Self {
                     knowledge_base: Ok(Default::default()),
                     url_sources: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4565,6 +5252,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddKnowledgeBaseSourcesResponseData>
         for super::AddKnowledgeBaseSourcesResponseData {
@@ -4575,6 +5275,7 @@ pub mod types {
                 Ok(Self {
                     knowledge_base: value.knowledge_base?,
                     url_sources: value.url_sources?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4584,9 +5285,11 @@ pub mod types {
                 Self {
                     knowledge_base: Ok(value.knowledge_base),
                     url_sources: Ok(value.url_sources),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AddTwilioNumberRequest`](super::AddTwilioNumberRequest) field by field: start from [`AddTwilioNumberRequest::builder()`](super::AddTwilioNumberRequest::builder), call a method per field, and pass the builder wherever a `AddTwilioNumberRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddTwilioNumberRequest {
             friendly_name: ::std::result::Result<
@@ -4621,6 +5324,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AddTwilioNumberRequest {
             fn default() -> Self {
@@ -4633,6 +5340,7 @@ pub mod types {
                     phone_number: Err("no value supplied for phone_number".to_string()),
                     price: Ok(Default::default()),
                     region: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4737,6 +5445,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddTwilioNumberRequest>
         for super::AddTwilioNumberRequest {
@@ -4753,6 +5474,7 @@ pub mod types {
                     phone_number: value.phone_number?,
                     price: value.price?,
                     region: value.region?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4768,9 +5490,11 @@ pub mod types {
                     phone_number: Ok(value.phone_number),
                     price: Ok(value.price),
                     region: Ok(value.region),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AddTwilioNumberResponse`](super::AddTwilioNumberResponse) field by field: start from [`AddTwilioNumberResponse::builder()`](super::AddTwilioNumberResponse::builder), call a method per field, and pass the builder wherever a `AddTwilioNumberResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddTwilioNumberResponse {
             data: ::std::result::Result<
@@ -4785,6 +5509,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AddTwilioNumberResponse {
             fn default() -> Self {
@@ -4792,6 +5520,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4834,6 +5563,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AddTwilioNumberResponse>
         for super::AddTwilioNumberResponse {
@@ -4845,6 +5587,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4855,9 +5598,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`Agent`](super::Agent) field by field: start from [`Agent::builder()`](super::Agent::builder), call a method per field, and pass the builder wherever a `Agent` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Agent {
             agent_name: ::std::result::Result<
@@ -4980,6 +5725,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Agent {
             fn default() -> Self {
@@ -5014,6 +5763,7 @@ pub mod types {
                     voicemail_detection_timeout_ms: Ok(Default::default()),
                     voicemail_message: Ok(Default::default()),
                     widget_settings_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5412,6 +6162,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<Agent> for super::Agent {
             type Error = super::error::ConversionError;
@@ -5450,6 +6213,7 @@ pub mod types {
                         .voicemail_detection_timeout_ms?,
                     voicemail_message: value.voicemail_message?,
                     widget_settings_id: value.widget_settings_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5488,9 +6252,11 @@ pub mod types {
                     ),
                     voicemail_message: Ok(value.voicemail_message),
                     widget_settings_id: Ok(value.widget_settings_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`AgentTool`](super::AgentTool) field by field: start from [`AgentTool::builder()`](super::AgentTool::builder), call a method per field, and pass the builder wherever a `AgentTool` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AgentTool {
             definition: ::std::result::Result<
@@ -5521,6 +6287,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AgentTool {
             fn default() -> Self {
@@ -5532,6 +6302,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5622,6 +6393,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<AgentTool> for super::AgentTool {
             type Error = super::error::ConversionError;
@@ -5636,6 +6420,7 @@ pub mod types {
                     name: value.name?,
                     organization_id: value.organization_id?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5649,13 +6434,19 @@ pub mod types {
                     name: Ok(value.name),
                     organization_id: Ok(value.organization_id),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`BulkDeleteRequest`](super::BulkDeleteRequest) field by field: start from [`BulkDeleteRequest::builder()`](super::BulkDeleteRequest::builder), call a method per field, and pass the builder wherever a `BulkDeleteRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct BulkDeleteRequest {
             ids: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -5663,6 +6454,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     ids: Err("no value supplied for ids".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5679,20 +6471,40 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<BulkDeleteRequest> for super::BulkDeleteRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: BulkDeleteRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { ids: value.ids? })
+                Ok(Self {
+                    ids: value.ids?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::BulkDeleteRequest> for BulkDeleteRequest {
             fn from(value: super::BulkDeleteRequest) -> Self {
-                Self { ids: Ok(value.ids) }
+                Self {
+                    ids: Ok(value.ids),
+                    extra: Ok(value.extra),
+                }
             }
         }
+        /// Builds a [`BulkDeleteResponse`](super::BulkDeleteResponse) field by field: start from [`BulkDeleteResponse::builder()`](super::BulkDeleteResponse::builder), call a method per field, and pass the builder wherever a `BulkDeleteResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct BulkDeleteResponse {
             data: ::std::result::Result<
@@ -5707,6 +6519,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for BulkDeleteResponse {
             fn default() -> Self {
@@ -5714,6 +6530,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5756,6 +6573,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<BulkDeleteResponse> for super::BulkDeleteResponse {
             type Error = super::error::ConversionError;
@@ -5766,6 +6596,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5775,13 +6606,19 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`BulkDeleteResponseData`](super::BulkDeleteResponseData) field by field: start from [`BulkDeleteResponseData::builder()`](super::BulkDeleteResponseData::builder), call a method per field, and pass the builder wherever a `BulkDeleteResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct BulkDeleteResponseData {
             deleted_count: ::std::result::Result<
                 ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -5789,6 +6626,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     deleted_count: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5805,6 +6643,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<BulkDeleteResponseData>
         for super::BulkDeleteResponseData {
@@ -5814,6 +6665,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     deleted_count: value.deleted_count?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5822,9 +6674,11 @@ pub mod types {
             fn from(value: super::BulkDeleteResponseData) -> Self {
                 Self {
                     deleted_count: Ok(value.deleted_count),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`BuyPhoneNumberRequest`](super::BuyPhoneNumberRequest) field by field: start from [`BuyPhoneNumberRequest::builder()`](super::BuyPhoneNumberRequest::builder), call a method per field, and pass the builder wherever a `BuyPhoneNumberRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct BuyPhoneNumberRequest {
             per_minute_price_inbound: ::std::result::Result<
@@ -5843,6 +6697,10 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for BuyPhoneNumberRequest {
             fn default() -> Self {
@@ -5851,6 +6709,7 @@ pub mod types {
                     per_minute_price_outbound: Ok(Default::default()),
                     phone_number: Ok(Default::default()),
                     price: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5907,6 +6766,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<BuyPhoneNumberRequest>
         for super::BuyPhoneNumberRequest {
@@ -5919,6 +6791,7 @@ pub mod types {
                     per_minute_price_outbound: value.per_minute_price_outbound?,
                     phone_number: value.phone_number?,
                     price: value.price?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5930,9 +6803,11 @@ pub mod types {
                     per_minute_price_outbound: Ok(value.per_minute_price_outbound),
                     phone_number: Ok(value.phone_number),
                     price: Ok(value.price),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`BuyPhoneNumberResponse`](super::BuyPhoneNumberResponse) field by field: start from [`BuyPhoneNumberResponse::builder()`](super::BuyPhoneNumberResponse::builder), call a method per field, and pass the builder wherever a `BuyPhoneNumberResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct BuyPhoneNumberResponse {
             data: ::std::result::Result<
@@ -5947,6 +6822,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for BuyPhoneNumberResponse {
             fn default() -> Self {
@@ -5954,6 +6833,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5996,6 +6876,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<BuyPhoneNumberResponse>
         for super::BuyPhoneNumberResponse {
@@ -6007,6 +6900,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -6017,9 +6911,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CalcomAppointment`](super::CalcomAppointment) field by field: start from [`CalcomAppointment::builder()`](super::CalcomAppointment::builder), call a method per field, and pass the builder wherever a `CalcomAppointment` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomAppointment {
             agent_id: ::std::result::Result<
@@ -6074,6 +6970,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CalcomAppointment {
             fn default() -> Self {
@@ -6091,6 +6991,7 @@ pub mod types {
                     organization_id: Ok(Default::default()),
                     start_time: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6261,6 +7162,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CalcomAppointment> for super::CalcomAppointment {
             type Error = super::error::ConversionError;
@@ -6281,6 +7195,7 @@ pub mod types {
                     organization_id: value.organization_id?,
                     start_time: value.start_time?,
                     status: value.status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -6300,9 +7215,11 @@ pub mod types {
                     organization_id: Ok(value.organization_id),
                     start_time: Ok(value.start_time),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CalcomEventType`](super::CalcomEventType) field by field: start from [`CalcomEventType::builder()`](super::CalcomEventType::builder), call a method per field, and pass the builder wherever a `CalcomEventType` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomEventType {
             currency: ::std::result::Result<
@@ -6337,6 +7254,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CalcomEventType {
             fn default() -> Self {
@@ -6349,6 +7270,7 @@ pub mod types {
                     price: Ok(Default::default()),
                     slug: Ok(Default::default()),
                     title: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6449,6 +7371,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CalcomEventType> for super::CalcomEventType {
             type Error = super::error::ConversionError;
@@ -6464,6 +7399,7 @@ pub mod types {
                     price: value.price?,
                     slug: value.slug?,
                     title: value.title?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -6478,9 +7414,11 @@ pub mod types {
                     price: Ok(value.price),
                     slug: Ok(value.slug),
                     title: Ok(value.title),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CalcomStatusResponse`](super::CalcomStatusResponse) field by field: start from [`CalcomStatusResponse::builder()`](super::CalcomStatusResponse::builder), call a method per field, and pass the builder wherever a `CalcomStatusResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomStatusResponse {
             data: ::std::result::Result<
@@ -6495,6 +7433,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CalcomStatusResponse {
             fn default() -> Self {
@@ -6502,6 +7444,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6544,6 +7487,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CalcomStatusResponse>
         for super::CalcomStatusResponse {
@@ -6555,6 +7511,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -6564,9 +7521,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CalcomStatusResponseData`](super::CalcomStatusResponseData) field by field: start from [`CalcomStatusResponseData::builder()`](super::CalcomStatusResponseData::builder), call a method per field, and pass the builder wherever a `CalcomStatusResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomStatusResponseData {
             connected: ::std::result::Result<
@@ -6589,6 +7548,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CalcomStatusResponseData {
             fn default() -> Self {
@@ -6598,6 +7561,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     status: Ok(Default::default()),
                     token_expires: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6662,6 +7626,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CalcomStatusResponseData>
         for super::CalcomStatusResponseData {
@@ -6675,6 +7652,7 @@ pub mod types {
                     message: value.message?,
                     status: value.status?,
                     token_expires: value.token_expires?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -6687,9 +7665,11 @@ pub mod types {
                     message: Ok(value.message),
                     status: Ok(value.status),
                     token_expires: Ok(value.token_expires),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CallSession`](super::CallSession) field by field: start from [`CallSession::builder()`](super::CallSession::builder), call a method per field, and pass the builder wherever a `CallSession` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CallSession {
             agent_id: ::std::result::Result<
@@ -6798,6 +7778,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CallSession {
             fn default() -> Self {
@@ -6828,6 +7812,7 @@ pub mod types {
                     started_at: Ok(Default::default()),
                     status: Ok(Default::default()),
                     summary: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7168,6 +8153,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CallSession> for super::CallSession {
             type Error = super::error::ConversionError;
@@ -7201,6 +8199,7 @@ pub mod types {
                     started_at: value.started_at?,
                     status: value.status?,
                     summary: value.summary?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -7233,9 +8232,11 @@ pub mod types {
                     started_at: Ok(value.started_at),
                     status: Ok(value.status),
                     summary: Ok(value.summary),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CallSessionDetail`](super::CallSessionDetail) field by field: start from [`CallSessionDetail::builder()`](super::CallSessionDetail::builder), call a method per field, and pass the builder wherever a `CallSessionDetail` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CallSessionDetail {
             agent_id: ::std::result::Result<
@@ -7326,6 +8327,10 @@ pub mod types {
                 ::std::vec::Vec<super::CallTranscript>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CallSessionDetail {
             fn default() -> Self {
@@ -7352,6 +8357,7 @@ pub mod types {
                     status: Ok(Default::default()),
                     summary: Ok(Default::default()),
                     transcripts: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7634,6 +8640,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CallSessionDetail> for super::CallSessionDetail {
             type Error = super::error::ConversionError;
@@ -7663,6 +8682,7 @@ pub mod types {
                     status: value.status?,
                     summary: value.summary?,
                     transcripts: value.transcripts?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -7691,9 +8711,11 @@ pub mod types {
                     status: Ok(value.status),
                     summary: Ok(value.summary),
                     transcripts: Ok(value.transcripts),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CallTranscript`](super::CallTranscript) field by field: start from [`CallTranscript::builder()`](super::CallTranscript::builder), call a method per field, and pass the builder wherever a `CallTranscript` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CallTranscript {
             id: ::std::result::Result<
@@ -7708,6 +8730,10 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CallTranscript {
             fn default() -> Self {
@@ -7715,6 +8741,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     message: Ok(Default::default()),
                     timestamp_ms: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7755,6 +8782,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CallTranscript> for super::CallTranscript {
             type Error = super::error::ConversionError;
@@ -7765,6 +8805,7 @@ pub mod types {
                     id: value.id?,
                     message: value.message?,
                     timestamp_ms: value.timestamp_ms?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -7774,9 +8815,11 @@ pub mod types {
                     id: Ok(value.id),
                     message: Ok(value.message),
                     timestamp_ms: Ok(value.timestamp_ms),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CallTranscriptMessage`](super::CallTranscriptMessage) field by field: start from [`CallTranscriptMessage::builder()`](super::CallTranscriptMessage::builder), call a method per field, and pass the builder wherever a `CallTranscriptMessage` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CallTranscriptMessage {
             content: ::std::result::Result<
@@ -7787,12 +8830,17 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CallTranscriptMessage {
             fn default() -> Self {
                 Self {
                     content: Ok(Default::default()),
                     role: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7821,6 +8869,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CallTranscriptMessage>
         for super::CallTranscriptMessage {
@@ -7831,6 +8892,7 @@ pub mod types {
                 Ok(Self {
                     content: value.content?,
                     role: value.role?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -7840,9 +8902,11 @@ pub mod types {
                 Self {
                     content: Ok(value.content),
                     role: Ok(value.role),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`Campaign`](super::Campaign) field by field: start from [`Campaign::builder()`](super::Campaign::builder), call a method per field, and pass the builder wherever a `Campaign` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Campaign {
             agent_id: ::std::result::Result<
@@ -7850,7 +8914,7 @@ pub mod types {
                 ::std::string::String,
             >,
             completed_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             contact_stats: ::std::result::Result<
@@ -7858,7 +8922,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             execution_status: ::std::result::Result<
@@ -7890,7 +8954,7 @@ pub mod types {
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -7898,7 +8962,11 @@ pub mod types {
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -7919,6 +8987,7 @@ pub mod types {
                     started_at: Ok(Default::default()),
                     status: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7937,9 +9006,7 @@ pub mod types {
             }
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.completed_at = value
@@ -7963,9 +9030,7 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -8069,9 +9134,7 @@ pub mod types {
             }
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.started_at = value
@@ -8095,9 +9158,7 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -8105,6 +9166,19 @@ pub mod types {
                     .map_err(|e| {
                         format!("error converting supplied value for updated_at: {e}")
                     });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
                 self
             }
         }
@@ -8128,6 +9202,7 @@ pub mod types {
                     started_at: value.started_at?,
                     status: value.status?,
                     updated_at: value.updated_at?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -8148,9 +9223,11 @@ pub mod types {
                     started_at: Ok(value.started_at),
                     status: Ok(value.status),
                     updated_at: Ok(value.updated_at),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CampaignContact`](super::CampaignContact) field by field: start from [`CampaignContact::builder()`](super::CampaignContact::builder), call a method per field, and pass the builder wherever a `CampaignContact` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CampaignContact {
             attempt_count: ::std::result::Result<
@@ -8182,7 +9259,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_attempted_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -8190,7 +9267,7 @@ pub mod types {
                 ::std::string::String,
             >,
             next_retry_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
@@ -8203,6 +9280,10 @@ pub mod types {
             >,
             tags: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -8222,6 +9303,7 @@ pub mod types {
                     phone: Ok(Default::default()),
                     status: Ok(Default::default()),
                     tags: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8314,9 +9396,7 @@ pub mod types {
             }
             pub fn last_attempted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_attempted_at = value
@@ -8342,9 +9422,7 @@ pub mod types {
             }
             pub fn next_retry_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_retry_at = value
@@ -8392,6 +9470,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CampaignContact> for super::CampaignContact {
             type Error = super::error::ConversionError;
@@ -8412,6 +9503,7 @@ pub mod types {
                     phone: value.phone?,
                     status: value.status?,
                     tags: value.tags?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -8431,9 +9523,11 @@ pub mod types {
                     phone: Ok(value.phone),
                     status: Ok(value.status),
                     tags: Ok(value.tags),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CampaignResponse`](super::CampaignResponse) field by field: start from [`CampaignResponse::builder()`](super::CampaignResponse::builder), call a method per field, and pass the builder wherever a `CampaignResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CampaignResponse {
             data: ::std::result::Result<
@@ -8448,6 +9542,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CampaignResponse {
             fn default() -> Self {
@@ -8455,6 +9553,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8495,6 +9594,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CampaignResponse> for super::CampaignResponse {
             type Error = super::error::ConversionError;
@@ -8505,6 +9617,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -8514,9 +9627,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CampaignSchedule`](super::CampaignSchedule) field by field: start from [`CampaignSchedule::builder()`](super::CampaignSchedule::builder), call a method per field, and pass the builder wherever a `CampaignSchedule` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CampaignSchedule {
             end: ::std::result::Result<
@@ -8555,6 +9670,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CampaignSchedule {
             fn default() -> Self {
@@ -8568,6 +9687,7 @@ pub mod types {
                     window_days: Ok(Default::default()),
                     window_end: Ok(Default::default()),
                     window_start: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8684,6 +9804,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CampaignSchedule> for super::CampaignSchedule {
             type Error = super::error::ConversionError;
@@ -8700,6 +9833,7 @@ pub mod types {
                     window_days: value.window_days?,
                     window_end: value.window_end?,
                     window_start: value.window_start?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -8715,9 +9849,11 @@ pub mod types {
                     window_days: Ok(value.window_days),
                     window_end: Ok(value.window_end),
                     window_start: Ok(value.window_start),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CampaignStats`](super::CampaignStats) field by field: start from [`CampaignStats::builder()`](super::CampaignStats::builder), call a method per field, and pass the builder wherever a `CampaignStats` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CampaignStats {
             contacted: ::std::result::Result<
@@ -8748,6 +9884,10 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CampaignStats {
             fn default() -> Self {
@@ -8759,6 +9899,7 @@ pub mod types {
                     pending: Ok(Default::default()),
                     successful: Ok(Default::default()),
                     total: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8847,6 +9988,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CampaignStats> for super::CampaignStats {
             type Error = super::error::ConversionError;
@@ -8861,6 +10015,7 @@ pub mod types {
                     pending: value.pending?,
                     successful: value.successful?,
                     total: value.total?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -8874,9 +10029,11 @@ pub mod types {
                     pending: Ok(value.pending),
                     successful: Ok(value.successful),
                     total: Ok(value.total),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ConnectCalcomRequest`](super::ConnectCalcomRequest) field by field: start from [`ConnectCalcomRequest::builder()`](super::ConnectCalcomRequest::builder), call a method per field, and pass the builder wherever a `ConnectCalcomRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ConnectCalcomRequest {
             account_name: ::std::result::Result<
@@ -8885,6 +10042,10 @@ pub mod types {
             >,
             api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ConnectCalcomRequest {
             fn default() -> Self {
@@ -8892,6 +10053,7 @@ pub mod types {
                     account_name: Ok(Default::default()),
                     api_key: Err("no value supplied for api_key".to_string()),
                     org_id: Err("no value supplied for org_id".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8932,6 +10094,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ConnectCalcomRequest>
         for super::ConnectCalcomRequest {
@@ -8943,6 +10118,7 @@ pub mod types {
                     account_name: value.account_name?,
                     api_key: value.api_key?,
                     org_id: value.org_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -8952,9 +10128,11 @@ pub mod types {
                     account_name: Ok(value.account_name),
                     api_key: Ok(value.api_key),
                     org_id: Ok(value.org_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ConnectCalcomResponse`](super::ConnectCalcomResponse) field by field: start from [`ConnectCalcomResponse::builder()`](super::ConnectCalcomResponse::builder), call a method per field, and pass the builder wherever a `ConnectCalcomResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ConnectCalcomResponse {
             data: ::std::result::Result<
@@ -8969,6 +10147,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ConnectCalcomResponse {
             fn default() -> Self {
@@ -8976,6 +10158,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9018,6 +10201,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ConnectCalcomResponse>
         for super::ConnectCalcomResponse {
@@ -9029,6 +10225,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -9039,9 +10236,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ConnectCalcomResponseData`](super::ConnectCalcomResponseData) field by field: start from [`ConnectCalcomResponseData::builder()`](super::ConnectCalcomResponseData::builder), call a method per field, and pass the builder wherever a `ConnectCalcomResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ConnectCalcomResponseData {
             account_name: ::std::result::Result<
@@ -9049,7 +10248,7 @@ pub mod types {
                 ::std::string::String,
             >,
             connected_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             org_id: ::std::result::Result<
@@ -9064,6 +10263,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ConnectCalcomResponseData {
             fn default() -> Self {
@@ -9073,6 +10276,7 @@ pub mod types {
                     org_id: Ok(Default::default()),
                     provider_id: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9091,9 +10295,7 @@ pub mod types {
             }
             pub fn connected_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connected_at = value
@@ -9139,6 +10341,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ConnectCalcomResponseData>
         for super::ConnectCalcomResponseData {
@@ -9152,6 +10367,7 @@ pub mod types {
                     org_id: value.org_id?,
                     provider_id: value.provider_id?,
                     status: value.status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -9164,9 +10380,11 @@ pub mod types {
                     org_id: Ok(value.org_id),
                     provider_id: Ok(value.provider_id),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`Contact`](super::Contact) field by field: start from [`Contact::builder()`](super::Contact::builder), call a method per field, and pass the builder wherever a `Contact` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Contact {
             company: ::std::result::Result<
@@ -9174,7 +10392,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
@@ -9202,7 +10420,11 @@ pub mod types {
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -9218,6 +10440,7 @@ pub mod types {
                     metadata: Ok(Default::default()),
                     phone: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9236,9 +10459,7 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -9322,9 +10543,7 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -9332,6 +10551,19 @@ pub mod types {
                     .map_err(|e| {
                         format!("error converting supplied value for updated_at: {e}")
                     });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
                 self
             }
         }
@@ -9350,6 +10582,7 @@ pub mod types {
                     metadata: value.metadata?,
                     phone: value.phone?,
                     updated_at: value.updated_at?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -9365,9 +10598,11 @@ pub mod types {
                     metadata: Ok(value.metadata),
                     phone: Ok(value.phone),
                     updated_at: Ok(value.updated_at),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ContactResponse`](super::ContactResponse) field by field: start from [`ContactResponse::builder()`](super::ContactResponse::builder), call a method per field, and pass the builder wherever a `ContactResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ContactResponse {
             data: ::std::result::Result<
@@ -9382,6 +10617,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ContactResponse {
             fn default() -> Self {
@@ -9389,6 +10628,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9429,6 +10669,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ContactResponse> for super::ContactResponse {
             type Error = super::error::ConversionError;
@@ -9439,6 +10692,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -9448,9 +10702,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateAgentRequest`](super::CreateAgentRequest) field by field: start from [`CreateAgentRequest::builder()`](super::CreateAgentRequest::builder), call a method per field, and pass the builder wherever a `CreateAgentRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentRequest {
             agent_name: ::std::result::Result<
@@ -9553,6 +10809,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateAgentRequest {
             fn default() -> Self {
@@ -9582,6 +10842,7 @@ pub mod types {
                     voicemail_detection_timeout_ms: Ok(Default::default()),
                     voicemail_message: Ok(Default::default()),
                     widget_settings_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9920,6 +11181,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateAgentRequest> for super::CreateAgentRequest {
             type Error = super::error::ConversionError;
@@ -9953,6 +11227,7 @@ pub mod types {
                         .voicemail_detection_timeout_ms?,
                     voicemail_message: value.voicemail_message?,
                     widget_settings_id: value.widget_settings_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -9986,9 +11261,11 @@ pub mod types {
                     ),
                     voicemail_message: Ok(value.voicemail_message),
                     widget_settings_id: Ok(value.widget_settings_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateAgentResponse`](super::CreateAgentResponse) field by field: start from [`CreateAgentResponse::builder()`](super::CreateAgentResponse::builder), call a method per field, and pass the builder wherever a `CreateAgentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentResponse {
             data: ::std::result::Result<
@@ -10003,6 +11280,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateAgentResponse {
             fn default() -> Self {
@@ -10010,6 +11291,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10050,6 +11332,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateAgentResponse>
         for super::CreateAgentResponse {
@@ -10061,6 +11356,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10070,9 +11366,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateAgentToolRequest`](super::CreateAgentToolRequest) field by field: start from [`CreateAgentToolRequest::builder()`](super::CreateAgentToolRequest::builder), call a method per field, and pass the builder wherever a `CreateAgentToolRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentToolRequest {
             definition: ::std::result::Result<
@@ -10091,6 +11389,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateAgentToolRequest {
             fn default() -> Self {
@@ -10099,6 +11401,7 @@ pub mod types {
                     description: Ok(Default::default()),
                     name: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10153,6 +11456,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateAgentToolRequest>
         for super::CreateAgentToolRequest {
@@ -10165,6 +11481,7 @@ pub mod types {
                     description: value.description?,
                     name: value.name?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10176,9 +11493,11 @@ pub mod types {
                     description: Ok(value.description),
                     name: Ok(value.name),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateAgentToolResponse`](super::CreateAgentToolResponse) field by field: start from [`CreateAgentToolResponse::builder()`](super::CreateAgentToolResponse::builder), call a method per field, and pass the builder wherever a `CreateAgentToolResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentToolResponse {
             data: ::std::result::Result<
@@ -10193,6 +11512,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateAgentToolResponse {
             fn default() -> Self {
@@ -10200,6 +11523,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10240,6 +11564,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateAgentToolResponse>
         for super::CreateAgentToolResponse {
@@ -10251,6 +11588,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10261,9 +11599,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateCallRequest`](super::CreateCallRequest) field by field: start from [`CreateCallRequest::builder()`](super::CreateCallRequest::builder), call a method per field, and pass the builder wherever a `CreateCallRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateCallRequest {
             agent_id: ::std::result::Result<
@@ -10290,6 +11630,10 @@ pub mod types {
                 super::CreateCallRequestType,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateCallRequest {
             fn default() -> Self {
@@ -10300,6 +11644,7 @@ pub mod types {
                     prompt_dynamic_variables: Ok(Default::default()),
                     to_phone_number: Ok(Default::default()),
                     type_: Err("no value supplied for type_".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10386,6 +11731,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateCallRequest> for super::CreateCallRequest {
             type Error = super::error::ConversionError;
@@ -10399,6 +11757,7 @@ pub mod types {
                     prompt_dynamic_variables: value.prompt_dynamic_variables?,
                     to_phone_number: value.to_phone_number?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10411,9 +11770,11 @@ pub mod types {
                     prompt_dynamic_variables: Ok(value.prompt_dynamic_variables),
                     to_phone_number: Ok(value.to_phone_number),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateCallResponse`](super::CreateCallResponse) field by field: start from [`CreateCallResponse::builder()`](super::CreateCallResponse::builder), call a method per field, and pass the builder wherever a `CreateCallResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateCallResponse {
             access_token: ::std::result::Result<
@@ -10440,6 +11801,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateCallResponse {
             fn default() -> Self {
@@ -10450,6 +11815,7 @@ pub mod types {
                     session_id: Ok(Default::default()),
                     success: Ok(Default::default()),
                     url: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10526,6 +11892,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateCallResponse> for super::CreateCallResponse {
             type Error = super::error::ConversionError;
@@ -10539,6 +11918,7 @@ pub mod types {
                     session_id: value.session_id?,
                     success: value.success?,
                     url: value.url?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10551,9 +11931,11 @@ pub mod types {
                     session_id: Ok(value.session_id),
                     success: Ok(value.success),
                     url: Ok(value.url),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateCampaignRequest`](super::CreateCampaignRequest) field by field: start from [`CreateCampaignRequest::builder()`](super::CreateCampaignRequest::builder), call a method per field, and pass the builder wherever a `CreateCampaignRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateCampaignRequest {
             agent_id: ::std::result::Result<
@@ -10577,6 +11959,10 @@ pub mod types {
                 ::std::option::Option<super::CampaignSchedule>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateCampaignRequest {
             fn default() -> Self {
@@ -10591,6 +11977,7 @@ pub mod types {
                         "no value supplied for phone_number_id".to_string(),
                     ),
                     schedule: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10673,6 +12060,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateCampaignRequest>
         for super::CreateCampaignRequest {
@@ -10687,6 +12087,7 @@ pub mod types {
                     name: value.name?,
                     phone_number_id: value.phone_number_id?,
                     schedule: value.schedule?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10700,9 +12101,11 @@ pub mod types {
                     name: Ok(value.name),
                     phone_number_id: Ok(value.phone_number_id),
                     schedule: Ok(value.schedule),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateContactRequest`](super::CreateContactRequest) field by field: start from [`CreateContactRequest::builder()`](super::CreateContactRequest::builder), call a method per field, and pass the builder wherever a `CreateContactRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateContactRequest {
             company: ::std::result::Result<
@@ -10729,6 +12132,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateContactRequest {
             fn default() -> Self {
@@ -10739,6 +12146,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     metadata: Ok(Default::default()),
                     phone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10817,6 +12225,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateContactRequest>
         for super::CreateContactRequest {
@@ -10831,6 +12252,7 @@ pub mod types {
                     last_name: value.last_name?,
                     metadata: value.metadata?,
                     phone: value.phone?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -10843,17 +12265,24 @@ pub mod types {
                     last_name: Ok(value.last_name),
                     metadata: Ok(value.metadata),
                     phone: Ok(value.phone),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateNoteRequest`](super::CreateNoteRequest) field by field: start from [`CreateNoteRequest::builder()`](super::CreateNoteRequest::builder), call a method per field, and pass the builder wherever a `CreateNoteRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateNoteRequest {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateNoteRequest {
             fn default() -> Self {
                 Self {
                     content: Err("no value supplied for content".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10870,20 +12299,40 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateNoteRequest> for super::CreateNoteRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateNoteRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { content: value.content? })
+                Ok(Self {
+                    content: value.content?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::CreateNoteRequest> for CreateNoteRequest {
             fn from(value: super::CreateNoteRequest) -> Self {
-                Self { content: Ok(value.content) }
+                Self {
+                    content: Ok(value.content),
+                    extra: Ok(value.extra),
+                }
             }
         }
+        /// Builds a [`CreateTelephonyTypeRequest`](super::CreateTelephonyTypeRequest) field by field: start from [`CreateTelephonyTypeRequest::builder()`](super::CreateTelephonyTypeRequest::builder), call a method per field, and pass the builder wherever a `CreateTelephonyTypeRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateTelephonyTypeRequest {
             client_id: ::std::result::Result<
@@ -10903,6 +12352,10 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateTelephonyTypeRequest {
             fn default() -> Self {
@@ -10914,6 +12367,7 @@ pub mod types {
                     ),
                     owner_type: Err("no value supplied for owner_type".to_string()),
                     type_: Err("no value supplied for type_".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10978,6 +12432,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateTelephonyTypeRequest>
         for super::CreateTelephonyTypeRequest {
@@ -10991,6 +12458,7 @@ pub mod types {
                     friendly_name: value.friendly_name?,
                     owner_type: value.owner_type?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11003,9 +12471,11 @@ pub mod types {
                     friendly_name: Ok(value.friendly_name),
                     owner_type: Ok(value.owner_type),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateTelephonyTypeResponse`](super::CreateTelephonyTypeResponse) field by field: start from [`CreateTelephonyTypeResponse::builder()`](super::CreateTelephonyTypeResponse::builder), call a method per field, and pass the builder wherever a `CreateTelephonyTypeResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateTelephonyTypeResponse {
             data: ::std::result::Result<
@@ -11020,6 +12490,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateTelephonyTypeResponse {
             fn default() -> Self {
@@ -11027,6 +12501,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11069,6 +12544,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateTelephonyTypeResponse>
         for super::CreateTelephonyTypeResponse {
@@ -11080,6 +12568,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11090,9 +12579,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateTelephonyTypeResponseData`](super::CreateTelephonyTypeResponseData) field by field: start from [`CreateTelephonyTypeResponseData::builder()`](super::CreateTelephonyTypeResponseData::builder), call a method per field, and pass the builder wherever a `CreateTelephonyTypeResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateTelephonyTypeResponseData {
             created_at: ::std::result::Result<
@@ -11131,6 +12622,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateTelephonyTypeResponseData {
             fn default() -> Self {
@@ -11144,6 +12639,7 @@ pub mod types {
                     status: Ok(Default::default()),
                     termination_uri: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11256,6 +12752,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateTelephonyTypeResponseData>
         for super::CreateTelephonyTypeResponseData {
@@ -11273,6 +12782,7 @@ pub mod types {
                     status: value.status?,
                     termination_uri: value.termination_uri?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11289,9 +12799,11 @@ pub mod types {
                     status: Ok(value.status),
                     termination_uri: Ok(value.termination_uri),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateWidgetSettingsRequest`](super::CreateWidgetSettingsRequest) field by field: start from [`CreateWidgetSettingsRequest::builder()`](super::CreateWidgetSettingsRequest::builder), call a method per field, and pass the builder wherever a `CreateWidgetSettingsRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateWidgetSettingsRequest {
             bot_auto_start: ::std::result::Result<
@@ -11334,6 +12846,10 @@ pub mod types {
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateWidgetSettingsRequest {
             fn default() -> Self {
@@ -11348,6 +12864,7 @@ pub mod types {
                     language: Ok(Default::default()),
                     svg_logo: Ok(Default::default()),
                     theme: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11482,6 +12999,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateWidgetSettingsRequest>
         for super::CreateWidgetSettingsRequest {
@@ -11500,6 +13030,7 @@ pub mod types {
                     language: value.language?,
                     svg_logo: value.svg_logo?,
                     theme: value.theme?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11517,9 +13048,11 @@ pub mod types {
                     language: Ok(value.language),
                     svg_logo: Ok(value.svg_logo),
                     theme: Ok(value.theme),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreateWidgetSettingsResponse`](super::CreateWidgetSettingsResponse) field by field: start from [`CreateWidgetSettingsResponse::builder()`](super::CreateWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `CreateWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateWidgetSettingsResponse {
             data: ::std::result::Result<
@@ -11534,6 +13067,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateWidgetSettingsResponse {
             fn default() -> Self {
@@ -11541,6 +13078,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11581,6 +13119,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateWidgetSettingsResponse>
         for super::CreateWidgetSettingsResponse {
@@ -11592,6 +13143,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11602,9 +13154,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`CreditBreakdown`](super::CreditBreakdown) field by field: start from [`CreditBreakdown::builder()`](super::CreditBreakdown::builder), call a method per field, and pass the builder wherever a `CreditBreakdown` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreditBreakdown {
             channel: ::std::result::Result<
@@ -11635,6 +13189,10 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreditBreakdown {
             fn default() -> Self {
@@ -11646,6 +13204,7 @@ pub mod types {
                     provider_managed: Ok(Default::default()),
                     telephony_type: Ok(Default::default()),
                     total_credits: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11740,6 +13299,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreditBreakdown> for super::CreditBreakdown {
             type Error = super::error::ConversionError;
@@ -11754,6 +13326,7 @@ pub mod types {
                     provider_managed: value.provider_managed?,
                     telephony_type: value.telephony_type?,
                     total_credits: value.total_credits?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11767,9 +13340,11 @@ pub mod types {
                     provider_managed: Ok(value.provider_managed),
                     telephony_type: Ok(value.telephony_type),
                     total_credits: Ok(value.total_credits),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`DeleteImportedPhoneNumberResponse`](super::DeleteImportedPhoneNumberResponse) field by field: start from [`DeleteImportedPhoneNumberResponse::builder()`](super::DeleteImportedPhoneNumberResponse::builder), call a method per field, and pass the builder wherever a `DeleteImportedPhoneNumberResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct DeleteImportedPhoneNumberResponse {
             data: ::std::result::Result<
@@ -11784,6 +13359,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for DeleteImportedPhoneNumberResponse {
             fn default() -> Self {
@@ -11791,6 +13370,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11833,6 +13413,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<DeleteImportedPhoneNumberResponse>
         for super::DeleteImportedPhoneNumberResponse {
@@ -11844,6 +13437,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11854,14 +13448,20 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`DisconnectCalcomRequest`](super::DisconnectCalcomRequest) field by field: start from [`DisconnectCalcomRequest::builder()`](super::DisconnectCalcomRequest::builder), call a method per field, and pass the builder wherever a `DisconnectCalcomRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct DisconnectCalcomRequest {
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             provider_id: ::std::result::Result<
                 ::std::string::String,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -11870,6 +13470,7 @@ pub mod types {
                 Self {
                     org_id: Err("no value supplied for org_id".to_string()),
                     provider_id: Err("no value supplied for provider_id".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11898,6 +13499,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<DisconnectCalcomRequest>
         for super::DisconnectCalcomRequest {
@@ -11908,6 +13522,7 @@ pub mod types {
                 Ok(Self {
                     org_id: value.org_id?,
                     provider_id: value.provider_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -11917,9 +13532,11 @@ pub mod types {
                 Self {
                     org_id: Ok(value.org_id),
                     provider_id: Ok(value.provider_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`DisconnectResponse`](super::DisconnectResponse) field by field: start from [`DisconnectResponse::builder()`](super::DisconnectResponse::builder), call a method per field, and pass the builder wherever a `DisconnectResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct DisconnectResponse {
             data: ::std::result::Result<
@@ -11936,6 +13553,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for DisconnectResponse {
             fn default() -> Self {
@@ -11943,6 +13564,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11987,6 +13609,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<DisconnectResponse> for super::DisconnectResponse {
             type Error = super::error::ConversionError;
@@ -11997,6 +13632,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12006,14 +13642,20 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`DiscoverRequest`](super::DiscoverRequest) field by field: start from [`DiscoverRequest::builder()`](super::DiscoverRequest::builder), call a method per field, and pass the builder wherever a `DiscoverRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct DiscoverRequest {
             limit: ::std::result::Result<i64, ::std::string::String>,
             max_depth: ::std::result::Result<i64, ::std::string::String>,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for DiscoverRequest {
             fn default() -> Self {
@@ -12021,6 +13663,7 @@ pub mod types {
                     limit: Ok(super::defaults::default_u64::<i64, 100>()),
                     max_depth: Ok(super::defaults::default_u64::<i64, 5>()),
                     url: Err("no value supplied for url".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12061,6 +13704,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<DiscoverRequest> for super::DiscoverRequest {
             type Error = super::error::ConversionError;
@@ -12071,6 +13727,7 @@ pub mod types {
                     limit: value.limit?,
                     max_depth: value.max_depth?,
                     url: value.url?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12080,9 +13737,11 @@ pub mod types {
                     limit: Ok(value.limit),
                     max_depth: Ok(value.max_depth),
                     url: Ok(value.url),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`Envelope`](super::Envelope) field by field: start from [`Envelope::builder()`](super::Envelope::builder), call a method per field, and pass the builder wherever a `Envelope` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Envelope {
             data: ::std::result::Result<
@@ -12101,6 +13760,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Envelope {
             fn default() -> Self {
@@ -12109,6 +13772,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12161,6 +13825,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<Envelope> for super::Envelope {
             type Error = super::error::ConversionError;
@@ -12172,6 +13849,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12182,9 +13860,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ErrorBody`](super::ErrorBody) field by field: start from [`ErrorBody::builder()`](super::ErrorBody::builder), call a method per field, and pass the builder wherever a `ErrorBody` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ErrorBody {
             code: ::std::result::Result<
@@ -12211,6 +13891,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
@@ -12221,6 +13905,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     status: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12297,6 +13982,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ErrorBody> for super::ErrorBody {
             type Error = super::error::ConversionError;
@@ -12310,6 +14008,7 @@ pub mod types {
                     message: value.message?,
                     status: value.status?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12322,9 +14021,11 @@ pub mod types {
                     message: Ok(value.message),
                     status: Ok(value.status),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ErrorDetail`](super::ErrorDetail) field by field: start from [`ErrorDetail::builder()`](super::ErrorDetail::builder), call a method per field, and pass the builder wherever a `ErrorDetail` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ErrorDetail {
             code: ::std::result::Result<
@@ -12339,6 +14040,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ErrorDetail {
             fn default() -> Self {
@@ -12346,6 +14051,7 @@ pub mod types {
                     code: Ok(Default::default()),
                     details: Ok(Default::default()),
                     message: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12386,6 +14092,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ErrorDetail> for super::ErrorDetail {
             type Error = super::error::ConversionError;
@@ -12396,6 +14115,7 @@ pub mod types {
                     code: value.code?,
                     details: value.details?,
                     message: value.message?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12405,9 +14125,11 @@ pub mod types {
                     code: Ok(value.code),
                     details: Ok(value.details),
                     message: Ok(value.message),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetAgentResponse`](super::GetAgentResponse) field by field: start from [`GetAgentResponse::builder()`](super::GetAgentResponse::builder), call a method per field, and pass the builder wherever a `GetAgentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetAgentResponse {
             data: ::std::result::Result<
@@ -12422,6 +14144,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetAgentResponse {
             fn default() -> Self {
@@ -12429,6 +14155,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12469,6 +14196,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetAgentResponse> for super::GetAgentResponse {
             type Error = super::error::ConversionError;
@@ -12479,6 +14219,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12488,9 +14229,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetAgentToolResponse`](super::GetAgentToolResponse) field by field: start from [`GetAgentToolResponse::builder()`](super::GetAgentToolResponse::builder), call a method per field, and pass the builder wherever a `GetAgentToolResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetAgentToolResponse {
             data: ::std::result::Result<
@@ -12505,6 +14248,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetAgentToolResponse {
             fn default() -> Self {
@@ -12512,6 +14259,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12552,6 +14300,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetAgentToolResponse>
         for super::GetAgentToolResponse {
@@ -12563,6 +14324,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12572,9 +14334,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetCalcomAppointmentResponse`](super::GetCalcomAppointmentResponse) field by field: start from [`GetCalcomAppointmentResponse::builder()`](super::GetCalcomAppointmentResponse::builder), call a method per field, and pass the builder wherever a `GetCalcomAppointmentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetCalcomAppointmentResponse {
             data: ::std::result::Result<
@@ -12589,6 +14353,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetCalcomAppointmentResponse {
             fn default() -> Self {
@@ -12596,6 +14364,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12638,6 +14407,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetCalcomAppointmentResponse>
         for super::GetCalcomAppointmentResponse {
@@ -12649,6 +14431,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12659,9 +14442,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetCalcomEventTypeResponse`](super::GetCalcomEventTypeResponse) field by field: start from [`GetCalcomEventTypeResponse::builder()`](super::GetCalcomEventTypeResponse::builder), call a method per field, and pass the builder wherever a `GetCalcomEventTypeResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetCalcomEventTypeResponse {
             data: ::std::result::Result<
@@ -12676,6 +14461,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetCalcomEventTypeResponse {
             fn default() -> Self {
@@ -12683,6 +14472,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12725,6 +14515,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetCalcomEventTypeResponse>
         for super::GetCalcomEventTypeResponse {
@@ -12736,6 +14539,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12746,9 +14550,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetCallSessionDetailResponse`](super::GetCallSessionDetailResponse) field by field: start from [`GetCallSessionDetailResponse::builder()`](super::GetCallSessionDetailResponse::builder), call a method per field, and pass the builder wherever a `GetCallSessionDetailResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetCallSessionDetailResponse {
             data: ::std::result::Result<
@@ -12763,6 +14569,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetCallSessionDetailResponse {
             fn default() -> Self {
@@ -12770,6 +14580,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12812,6 +14623,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetCallSessionDetailResponse>
         for super::GetCallSessionDetailResponse {
@@ -12823,6 +14647,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12833,9 +14658,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetGhlAgentByCalendarResponse`](super::GetGhlAgentByCalendarResponse) field by field: start from [`GetGhlAgentByCalendarResponse::builder()`](super::GetGhlAgentByCalendarResponse::builder), call a method per field, and pass the builder wherever a `GetGhlAgentByCalendarResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetGhlAgentByCalendarResponse {
             data: ::std::result::Result<
@@ -12850,6 +14677,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetGhlAgentByCalendarResponse {
             fn default() -> Self {
@@ -12857,6 +14688,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12899,6 +14731,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetGhlAgentByCalendarResponse>
         for super::GetGhlAgentByCalendarResponse {
@@ -12910,6 +14755,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -12920,9 +14766,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetGhlAgentByCalendarResponseData`](super::GetGhlAgentByCalendarResponseData) field by field: start from [`GetGhlAgentByCalendarResponseData::builder()`](super::GetGhlAgentByCalendarResponseData::builder), call a method per field, and pass the builder wherever a `GetGhlAgentByCalendarResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetGhlAgentByCalendarResponseData {
             agent_id: ::std::result::Result<
@@ -12945,6 +14793,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetGhlAgentByCalendarResponseData {
             fn default() -> Self {
@@ -12954,6 +14806,7 @@ pub mod types {
                     calendar_id: Ok(Default::default()),
                     created_at: Ok(Default::default()),
                     is_active: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13018,6 +14871,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetGhlAgentByCalendarResponseData>
         for super::GetGhlAgentByCalendarResponseData {
@@ -13031,6 +14897,7 @@ pub mod types {
                     calendar_id: value.calendar_id?,
                     created_at: value.created_at?,
                     is_active: value.is_active?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13043,9 +14910,11 @@ pub mod types {
                     calendar_id: Ok(value.calendar_id),
                     created_at: Ok(value.created_at),
                     is_active: Ok(value.is_active),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetGhlAppointmentResponse`](super::GetGhlAppointmentResponse) field by field: start from [`GetGhlAppointmentResponse::builder()`](super::GetGhlAppointmentResponse::builder), call a method per field, and pass the builder wherever a `GetGhlAppointmentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetGhlAppointmentResponse {
             data: ::std::result::Result<
@@ -13060,6 +14929,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetGhlAppointmentResponse {
             fn default() -> Self {
@@ -13067,6 +14940,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13107,6 +14981,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetGhlAppointmentResponse>
         for super::GetGhlAppointmentResponse {
@@ -13118,6 +15005,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13128,9 +15016,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetOrCreateGhlContactRequest`](super::GetOrCreateGhlContactRequest) field by field: start from [`GetOrCreateGhlContactRequest::builder()`](super::GetOrCreateGhlContactRequest::builder), call a method per field, and pass the builder wherever a `GetOrCreateGhlContactRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetOrCreateGhlContactRequest {
             email: ::std::result::Result<
@@ -13150,6 +15040,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetOrCreateGhlContactRequest {
             fn default() -> Self {
@@ -13159,6 +15053,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     org_id: Err("no value supplied for org_id".to_string()),
                     phone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13223,6 +15118,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetOrCreateGhlContactRequest>
         for super::GetOrCreateGhlContactRequest {
@@ -13236,6 +15144,7 @@ pub mod types {
                     name: value.name?,
                     org_id: value.org_id?,
                     phone: value.phone?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13248,9 +15157,11 @@ pub mod types {
                     name: Ok(value.name),
                     org_id: Ok(value.org_id),
                     phone: Ok(value.phone),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetSelectedTelephonyResponse`](super::GetSelectedTelephonyResponse) field by field: start from [`GetSelectedTelephonyResponse::builder()`](super::GetSelectedTelephonyResponse::builder), call a method per field, and pass the builder wherever a `GetSelectedTelephonyResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetSelectedTelephonyResponse {
             data: ::std::result::Result<
@@ -13265,6 +15176,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetSelectedTelephonyResponse {
             fn default() -> Self {
@@ -13272,6 +15187,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13314,6 +15230,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetSelectedTelephonyResponse>
         for super::GetSelectedTelephonyResponse {
@@ -13325,6 +15254,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13335,9 +15265,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetSelectedTelephonyResponseData`](super::GetSelectedTelephonyResponseData) field by field: start from [`GetSelectedTelephonyResponseData::builder()`](super::GetSelectedTelephonyResponseData::builder), call a method per field, and pass the builder wherever a `GetSelectedTelephonyResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetSelectedTelephonyResponseData {
             last_four_auth: ::std::result::Result<
@@ -13356,6 +15288,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetSelectedTelephonyResponseData {
             fn default() -> Self {
@@ -13364,6 +15300,7 @@ pub mod types {
                     last_four_sid: Ok(Default::default()),
                     owner_type: Ok(Default::default()),
                     provider: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13418,6 +15355,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetSelectedTelephonyResponseData>
         for super::GetSelectedTelephonyResponseData {
@@ -13430,6 +15380,7 @@ pub mod types {
                     last_four_sid: value.last_four_sid?,
                     owner_type: value.owner_type?,
                     provider: value.provider?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13441,9 +15392,11 @@ pub mod types {
                     last_four_sid: Ok(value.last_four_sid),
                     owner_type: Ok(value.owner_type),
                     provider: Ok(value.provider),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GetWidgetSettingsResponse`](super::GetWidgetSettingsResponse) field by field: start from [`GetWidgetSettingsResponse::builder()`](super::GetWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `GetWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetWidgetSettingsResponse {
             data: ::std::result::Result<
@@ -13458,6 +15411,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GetWidgetSettingsResponse {
             fn default() -> Self {
@@ -13465,6 +15422,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13505,6 +15463,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GetWidgetSettingsResponse>
         for super::GetWidgetSettingsResponse {
@@ -13516,6 +15487,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13526,9 +15498,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GhlAppointment`](super::GhlAppointment) field by field: start from [`GhlAppointment::builder()`](super::GhlAppointment::builder), call a method per field, and pass the builder wherever a `GhlAppointment` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlAppointment {
             agent_id: ::std::result::Result<
@@ -13571,6 +15545,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GhlAppointment {
             fn default() -> Self {
@@ -13585,6 +15563,7 @@ pub mod types {
                     ghl_appointment_id: Ok(Default::default()),
                     id: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13711,6 +15690,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GhlAppointment> for super::GhlAppointment {
             type Error = super::error::ConversionError;
@@ -13728,6 +15720,7 @@ pub mod types {
                     ghl_appointment_id: value.ghl_appointment_id?,
                     id: value.id?,
                     status: value.status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13744,9 +15737,11 @@ pub mod types {
                     ghl_appointment_id: Ok(value.ghl_appointment_id),
                     id: Ok(value.id),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GhlCalendar`](super::GhlCalendar) field by field: start from [`GhlCalendar::builder()`](super::GhlCalendar::builder), call a method per field, and pass the builder wherever a `GhlCalendar` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlCalendar {
             description: ::std::result::Result<
@@ -13769,6 +15764,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GhlCalendar {
             fn default() -> Self {
@@ -13778,6 +15777,7 @@ pub mod types {
                     location_id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     service_title: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13840,6 +15840,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GhlCalendar> for super::GhlCalendar {
             type Error = super::error::ConversionError;
@@ -13852,6 +15865,7 @@ pub mod types {
                     location_id: value.location_id?,
                     name: value.name?,
                     service_title: value.service_title?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13863,9 +15877,11 @@ pub mod types {
                     location_id: Ok(value.location_id),
                     name: Ok(value.name),
                     service_title: Ok(value.service_title),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GhlContact`](super::GhlContact) field by field: start from [`GhlContact::builder()`](super::GhlContact::builder), call a method per field, and pass the builder wherever a `GhlContact` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlContact {
             email: ::std::result::Result<
@@ -13888,6 +15904,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GhlContact {
             fn default() -> Self {
@@ -13897,6 +15917,7 @@ pub mod types {
                     location_id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     phone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13959,6 +15980,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GhlContact> for super::GhlContact {
             type Error = super::error::ConversionError;
@@ -13971,6 +16005,7 @@ pub mod types {
                     location_id: value.location_id?,
                     name: value.name?,
                     phone: value.phone?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -13982,9 +16017,11 @@ pub mod types {
                     location_id: Ok(value.location_id),
                     name: Ok(value.name),
                     phone: Ok(value.phone),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GhlContactResponse`](super::GhlContactResponse) field by field: start from [`GhlContactResponse::builder()`](super::GhlContactResponse::builder), call a method per field, and pass the builder wherever a `GhlContactResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlContactResponse {
             data: ::std::result::Result<
@@ -13999,6 +16036,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GhlContactResponse {
             fn default() -> Self {
@@ -14006,6 +16047,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14046,6 +16088,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GhlContactResponse> for super::GhlContactResponse {
             type Error = super::error::ConversionError;
@@ -14056,6 +16111,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14065,9 +16121,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GhlSetupStatusResponse`](super::GhlSetupStatusResponse) field by field: start from [`GhlSetupStatusResponse::builder()`](super::GhlSetupStatusResponse::builder), call a method per field, and pass the builder wherever a `GhlSetupStatusResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlSetupStatusResponse {
             data: ::std::result::Result<
@@ -14082,6 +16140,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GhlSetupStatusResponse {
             fn default() -> Self {
@@ -14089,6 +16151,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14131,6 +16194,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GhlSetupStatusResponse>
         for super::GhlSetupStatusResponse {
@@ -14142,6 +16218,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14152,9 +16229,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`GhlSetupStatusResponseData`](super::GhlSetupStatusResponseData) field by field: start from [`GhlSetupStatusResponseData::builder()`](super::GhlSetupStatusResponseData::builder), call a method per field, and pass the builder wherever a `GhlSetupStatusResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlSetupStatusResponseData {
             agent_count: ::std::result::Result<
@@ -14193,6 +16272,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GhlSetupStatusResponseData {
             fn default() -> Self {
@@ -14206,6 +16289,7 @@ pub mod types {
                     next_step: Ok(Default::default()),
                     setup_complete: Ok(Default::default()),
                     token_valid: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14322,6 +16406,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<GhlSetupStatusResponseData>
         for super::GhlSetupStatusResponseData {
@@ -14339,6 +16436,7 @@ pub mod types {
                     next_step: value.next_step?,
                     setup_complete: value.setup_complete?,
                     token_valid: value.token_valid?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14355,9 +16453,11 @@ pub mod types {
                     next_step: Ok(value.next_step),
                     setup_complete: Ok(value.setup_complete),
                     token_valid: Ok(value.token_valid),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`HealthResponse`](super::HealthResponse) field by field: start from [`HealthResponse::builder()`](super::HealthResponse::builder), call a method per field, and pass the builder wherever a `HealthResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct HealthResponse {
             data: ::std::result::Result<
@@ -14372,6 +16472,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for HealthResponse {
             fn default() -> Self {
@@ -14379,6 +16483,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14421,6 +16526,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<HealthResponse> for super::HealthResponse {
             type Error = super::error::ConversionError;
@@ -14431,6 +16549,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14440,9 +16559,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`HealthResponseData`](super::HealthResponseData) field by field: start from [`HealthResponseData::builder()`](super::HealthResponseData::builder), call a method per field, and pass the builder wherever a `HealthResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct HealthResponseData {
             service: ::std::result::Result<
@@ -14457,6 +16578,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for HealthResponseData {
             fn default() -> Self {
@@ -14464,6 +16589,7 @@ pub mod types {
                     service: Ok(Default::default()),
                     status: Ok(Default::default()),
                     time: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14504,6 +16630,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<HealthResponseData> for super::HealthResponseData {
             type Error = super::error::ConversionError;
@@ -14514,6 +16653,7 @@ pub mod types {
                     service: value.service?,
                     status: value.status?,
                     time: value.time?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14523,9 +16663,11 @@ pub mod types {
                     service: Ok(value.service),
                     status: Ok(value.status),
                     time: Ok(value.time),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ImportPhoneNumberRequest`](super::ImportPhoneNumberRequest) field by field: start from [`ImportPhoneNumberRequest::builder()`](super::ImportPhoneNumberRequest::builder), call a method per field, and pass the builder wherever a `ImportPhoneNumberRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ImportPhoneNumberRequest {
             name: ::std::result::Result<
@@ -14552,6 +16694,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImportPhoneNumberRequest {
             fn default() -> Self {
@@ -14562,6 +16708,7 @@ pub mod types {
                     sip_username: Ok(Default::default()),
                     termination_uri: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14640,6 +16787,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ImportPhoneNumberRequest>
         for super::ImportPhoneNumberRequest {
@@ -14654,6 +16814,7 @@ pub mod types {
                     sip_username: value.sip_username?,
                     termination_uri: value.termination_uri?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14667,9 +16828,11 @@ pub mod types {
                     sip_username: Ok(value.sip_username),
                     termination_uri: Ok(value.termination_uri),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ImportPhoneNumberResponse`](super::ImportPhoneNumberResponse) field by field: start from [`ImportPhoneNumberResponse::builder()`](super::ImportPhoneNumberResponse::builder), call a method per field, and pass the builder wherever a `ImportPhoneNumberResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ImportPhoneNumberResponse {
             data: ::std::result::Result<
@@ -14684,6 +16847,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImportPhoneNumberResponse {
             fn default() -> Self {
@@ -14691,6 +16858,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14733,6 +16901,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ImportPhoneNumberResponse>
         for super::ImportPhoneNumberResponse {
@@ -14744,6 +16925,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14754,9 +16936,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ImportPhoneNumberResponseData`](super::ImportPhoneNumberResponseData) field by field: start from [`ImportPhoneNumberResponseData::builder()`](super::ImportPhoneNumberResponseData::builder), call a method per field, and pass the builder wherever a `ImportPhoneNumberResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ImportPhoneNumberResponseData {
             created_at: ::std::result::Result<
@@ -14795,6 +16979,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImportPhoneNumberResponseData {
             fn default() -> Self {
@@ -14808,6 +16996,7 @@ pub mod types {
                     status: Ok(Default::default()),
                     termination_uri: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14920,6 +17109,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ImportPhoneNumberResponseData>
         for super::ImportPhoneNumberResponseData {
@@ -14937,6 +17139,7 @@ pub mod types {
                     status: value.status?,
                     termination_uri: value.termination_uri?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -14953,9 +17156,11 @@ pub mod types {
                     status: Ok(value.status),
                     termination_uri: Ok(value.termination_uri),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`KnowledgeBase`](super::KnowledgeBase) field by field: start from [`KnowledgeBase::builder()`](super::KnowledgeBase::builder), call a method per field, and pass the builder wherever a `KnowledgeBase` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct KnowledgeBase {
             created_timestamp: ::std::result::Result<
@@ -14986,6 +17191,10 @@ pub mod types {
                 ::std::option::Option<super::KnowledgeBaseStatus>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KnowledgeBase {
             fn default() -> Self {
@@ -14997,6 +17206,7 @@ pub mod types {
                     knowledge_base_sources: Ok(Default::default()),
                     last_updated_timestamp: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15099,6 +17309,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<KnowledgeBase> for super::KnowledgeBase {
             type Error = super::error::ConversionError;
@@ -15113,6 +17336,7 @@ pub mod types {
                     knowledge_base_sources: value.knowledge_base_sources?,
                     last_updated_timestamp: value.last_updated_timestamp?,
                     status: value.status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15126,9 +17350,11 @@ pub mod types {
                     knowledge_base_sources: Ok(value.knowledge_base_sources),
                     last_updated_timestamp: Ok(value.last_updated_timestamp),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`KnowledgeBaseResponse`](super::KnowledgeBaseResponse) field by field: start from [`KnowledgeBaseResponse::builder()`](super::KnowledgeBaseResponse::builder), call a method per field, and pass the builder wherever a `KnowledgeBaseResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct KnowledgeBaseResponse {
             data: ::std::result::Result<
@@ -15143,6 +17369,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KnowledgeBaseResponse {
             fn default() -> Self {
@@ -15150,6 +17380,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15190,6 +17421,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<KnowledgeBaseResponse>
         for super::KnowledgeBaseResponse {
@@ -15201,6 +17445,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15211,9 +17456,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`KnowledgeBaseSource`](super::KnowledgeBaseSource) field by field: start from [`KnowledgeBaseSource::builder()`](super::KnowledgeBaseSource::builder), call a method per field, and pass the builder wherever a `KnowledgeBaseSource` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct KnowledgeBaseSource {
             created_timestamp: ::std::result::Result<
@@ -15240,6 +17487,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KnowledgeBaseSource {
             fn default() -> Self {
@@ -15250,6 +17501,7 @@ pub mod types {
                     source_status: Ok(Default::default()),
                     source_type: Ok(Default::default()),
                     source_url: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15330,6 +17582,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<KnowledgeBaseSource>
         for super::KnowledgeBaseSource {
@@ -15344,6 +17609,7 @@ pub mod types {
                     source_status: value.source_status?,
                     source_type: value.source_type?,
                     source_url: value.source_url?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15356,9 +17622,11 @@ pub mod types {
                     source_status: Ok(value.source_status),
                     source_type: Ok(value.source_type),
                     source_url: Ok(value.source_url),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`KnowledgeBaseText`](super::KnowledgeBaseText) field by field: start from [`KnowledgeBaseText::builder()`](super::KnowledgeBaseText::builder), call a method per field, and pass the builder wherever a `KnowledgeBaseText` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct KnowledgeBaseText {
             text: ::std::result::Result<
@@ -15369,12 +17637,17 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KnowledgeBaseText {
             fn default() -> Self {
                 Self {
                     text: Ok(Default::default()),
                     title: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15403,6 +17676,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<KnowledgeBaseText> for super::KnowledgeBaseText {
             type Error = super::error::ConversionError;
@@ -15412,6 +17698,7 @@ pub mod types {
                 Ok(Self {
                     text: value.text?,
                     title: value.title?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15420,9 +17707,11 @@ pub mod types {
                 Self {
                     text: Ok(value.text),
                     title: Ok(value.title),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListAgentToolsResponse`](super::ListAgentToolsResponse) field by field: start from [`ListAgentToolsResponse::builder()`](super::ListAgentToolsResponse::builder), call a method per field, and pass the builder wherever a `ListAgentToolsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListAgentToolsResponse {
             data: ::std::result::Result<
@@ -15441,6 +17730,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListAgentToolsResponse {
             fn default() -> Self {
@@ -15449,6 +17742,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15501,6 +17795,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListAgentToolsResponse>
         for super::ListAgentToolsResponse {
@@ -15513,6 +17820,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15524,9 +17832,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListAgentsResponse`](super::ListAgentsResponse) field by field: start from [`ListAgentsResponse::builder()`](super::ListAgentsResponse::builder), call a method per field, and pass the builder wherever a `ListAgentsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListAgentsResponse {
             data: ::std::result::Result<
@@ -15545,6 +17855,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListAgentsResponse {
             fn default() -> Self {
@@ -15553,6 +17867,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15605,6 +17920,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListAgentsResponse> for super::ListAgentsResponse {
             type Error = super::error::ConversionError;
@@ -15616,6 +17944,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15626,9 +17955,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListAvailableNumbersResponse`](super::ListAvailableNumbersResponse) field by field: start from [`ListAvailableNumbersResponse::builder()`](super::ListAvailableNumbersResponse::builder), call a method per field, and pass the builder wherever a `ListAvailableNumbersResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListAvailableNumbersResponse {
             data: ::std::result::Result<
@@ -15643,6 +17974,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListAvailableNumbersResponse {
             fn default() -> Self {
@@ -15650,6 +17985,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15690,6 +18026,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListAvailableNumbersResponse>
         for super::ListAvailableNumbersResponse {
@@ -15701,6 +18050,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15711,9 +18061,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCalcomAppointmentsResponse`](super::ListCalcomAppointmentsResponse) field by field: start from [`ListCalcomAppointmentsResponse::builder()`](super::ListCalcomAppointmentsResponse::builder), call a method per field, and pass the builder wherever a `ListCalcomAppointmentsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCalcomAppointmentsResponse {
             data: ::std::result::Result<
@@ -15728,6 +18080,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListCalcomAppointmentsResponse {
             fn default() -> Self {
@@ -15735,6 +18091,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15777,6 +18134,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCalcomAppointmentsResponse>
         for super::ListCalcomAppointmentsResponse {
@@ -15788,6 +18158,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15798,9 +18169,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCalcomAppointmentsResponseData`](super::ListCalcomAppointmentsResponseData) field by field: start from [`ListCalcomAppointmentsResponseData::builder()`](super::ListCalcomAppointmentsResponseData::builder), call a method per field, and pass the builder wherever a `ListCalcomAppointmentsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCalcomAppointmentsResponseData {
             appointments: ::std::result::Result<
@@ -15811,12 +18184,17 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListCalcomAppointmentsResponseData {
             fn default() -> Self {
                 Self {
                     appointments: Ok(Default::default()),
                     count: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15845,6 +18223,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCalcomAppointmentsResponseData>
         for super::ListCalcomAppointmentsResponseData {
@@ -15855,6 +18246,7 @@ pub mod types {
                 Ok(Self {
                     appointments: value.appointments?,
                     count: value.count?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15864,9 +18256,11 @@ pub mod types {
                 Self {
                     appointments: Ok(value.appointments),
                     count: Ok(value.count),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCalcomEventTypesResponse`](super::ListCalcomEventTypesResponse) field by field: start from [`ListCalcomEventTypesResponse::builder()`](super::ListCalcomEventTypesResponse::builder), call a method per field, and pass the builder wherever a `ListCalcomEventTypesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCalcomEventTypesResponse {
             data: ::std::result::Result<
@@ -15881,6 +18275,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListCalcomEventTypesResponse {
             fn default() -> Self {
@@ -15888,6 +18286,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15928,6 +18327,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCalcomEventTypesResponse>
         for super::ListCalcomEventTypesResponse {
@@ -15939,6 +18351,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -15949,9 +18362,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCallSessionsResponse`](super::ListCallSessionsResponse) field by field: start from [`ListCallSessionsResponse::builder()`](super::ListCallSessionsResponse::builder), call a method per field, and pass the builder wherever a `ListCallSessionsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCallSessionsResponse {
             data: ::std::result::Result<
@@ -15966,6 +18381,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListCallSessionsResponse {
             fn default() -> Self {
@@ -15973,6 +18392,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16015,6 +18435,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCallSessionsResponse>
         for super::ListCallSessionsResponse {
@@ -16026,6 +18459,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16036,13 +18470,19 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCallSessionsResponseData`](super::ListCallSessionsResponseData) field by field: start from [`ListCallSessionsResponseData::builder()`](super::ListCallSessionsResponseData::builder), call a method per field, and pass the builder wherever a `ListCallSessionsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCallSessionsResponseData {
             call_sessions: ::std::result::Result<
                 ::std::vec::Vec<super::CallSession>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -16050,6 +18490,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     call_sessions: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16066,6 +18507,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCallSessionsResponseData>
         for super::ListCallSessionsResponseData {
@@ -16075,6 +18529,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     call_sessions: value.call_sessions?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16083,9 +18538,11 @@ pub mod types {
             fn from(value: super::ListCallSessionsResponseData) -> Self {
                 Self {
                     call_sessions: Ok(value.call_sessions),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCampaignContactsResponse`](super::ListCampaignContactsResponse) field by field: start from [`ListCampaignContactsResponse::builder()`](super::ListCampaignContactsResponse::builder), call a method per field, and pass the builder wherever a `ListCampaignContactsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCampaignContactsResponse {
             data: ::std::result::Result<
@@ -16104,6 +18561,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListCampaignContactsResponse {
             fn default() -> Self {
@@ -16112,6 +18573,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16164,6 +18626,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCampaignContactsResponse>
         for super::ListCampaignContactsResponse {
@@ -16176,6 +18651,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16187,9 +18663,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListCampaignsResponse`](super::ListCampaignsResponse) field by field: start from [`ListCampaignsResponse::builder()`](super::ListCampaignsResponse::builder), call a method per field, and pass the builder wherever a `ListCampaignsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCampaignsResponse {
             data: ::std::result::Result<
@@ -16208,6 +18686,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListCampaignsResponse {
             fn default() -> Self {
@@ -16216,6 +18698,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16268,6 +18751,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListCampaignsResponse>
         for super::ListCampaignsResponse {
@@ -16280,6 +18776,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16291,9 +18788,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListContactsResponse`](super::ListContactsResponse) field by field: start from [`ListContactsResponse::builder()`](super::ListContactsResponse::builder), call a method per field, and pass the builder wherever a `ListContactsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListContactsResponse {
             data: ::std::result::Result<
@@ -16312,6 +18811,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListContactsResponse {
             fn default() -> Self {
@@ -16320,6 +18823,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16372,6 +18876,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListContactsResponse>
         for super::ListContactsResponse {
@@ -16384,6 +18901,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16394,9 +18912,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListGhlAppointmentsResponse`](super::ListGhlAppointmentsResponse) field by field: start from [`ListGhlAppointmentsResponse::builder()`](super::ListGhlAppointmentsResponse::builder), call a method per field, and pass the builder wherever a `ListGhlAppointmentsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListGhlAppointmentsResponse {
             data: ::std::result::Result<
@@ -16411,6 +18931,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListGhlAppointmentsResponse {
             fn default() -> Self {
@@ -16418,6 +18942,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16460,6 +18985,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListGhlAppointmentsResponse>
         for super::ListGhlAppointmentsResponse {
@@ -16471,6 +19009,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16481,9 +19020,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListGhlAppointmentsResponseData`](super::ListGhlAppointmentsResponseData) field by field: start from [`ListGhlAppointmentsResponseData::builder()`](super::ListGhlAppointmentsResponseData::builder), call a method per field, and pass the builder wherever a `ListGhlAppointmentsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListGhlAppointmentsResponseData {
             appointments: ::std::result::Result<
@@ -16494,12 +19035,17 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListGhlAppointmentsResponseData {
             fn default() -> Self {
                 Self {
                     appointments: Ok(Default::default()),
                     count: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16528,6 +19074,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListGhlAppointmentsResponseData>
         for super::ListGhlAppointmentsResponseData {
@@ -16538,6 +19097,7 @@ pub mod types {
                 Ok(Self {
                     appointments: value.appointments?,
                     count: value.count?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16547,9 +19107,11 @@ pub mod types {
                 Self {
                     appointments: Ok(value.appointments),
                     count: Ok(value.count),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListGhlCalendarsResponse`](super::ListGhlCalendarsResponse) field by field: start from [`ListGhlCalendarsResponse::builder()`](super::ListGhlCalendarsResponse::builder), call a method per field, and pass the builder wherever a `ListGhlCalendarsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListGhlCalendarsResponse {
             data: ::std::result::Result<
@@ -16564,6 +19126,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListGhlCalendarsResponse {
             fn default() -> Self {
@@ -16571,6 +19137,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16613,6 +19180,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListGhlCalendarsResponse>
         for super::ListGhlCalendarsResponse {
@@ -16624,6 +19204,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16634,9 +19215,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListGhlCalendarsResponseData`](super::ListGhlCalendarsResponseData) field by field: start from [`ListGhlCalendarsResponseData::builder()`](super::ListGhlCalendarsResponseData::builder), call a method per field, and pass the builder wherever a `ListGhlCalendarsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListGhlCalendarsResponseData {
             calendars: ::std::result::Result<
@@ -16647,12 +19230,17 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListGhlCalendarsResponseData {
             fn default() -> Self {
                 Self {
                     calendars: Ok(Default::default()),
                     count: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16681,6 +19269,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListGhlCalendarsResponseData>
         for super::ListGhlCalendarsResponseData {
@@ -16691,6 +19292,7 @@ pub mod types {
                 Ok(Self {
                     calendars: value.calendars?,
                     count: value.count?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16700,9 +19302,11 @@ pub mod types {
                 Self {
                     calendars: Ok(value.calendars),
                     count: Ok(value.count),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListImportedPhoneNumbersResponse`](super::ListImportedPhoneNumbersResponse) field by field: start from [`ListImportedPhoneNumbersResponse::builder()`](super::ListImportedPhoneNumbersResponse::builder), call a method per field, and pass the builder wherever a `ListImportedPhoneNumbersResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListImportedPhoneNumbersResponse {
             data: ::std::result::Result<
@@ -16717,6 +19321,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListImportedPhoneNumbersResponse {
             fn default() -> Self {
@@ -16724,6 +19332,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16766,6 +19375,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListImportedPhoneNumbersResponse>
         for super::ListImportedPhoneNumbersResponse {
@@ -16777,6 +19399,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16787,9 +19410,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListImportedPhoneNumbersResponseDataItem`](super::ListImportedPhoneNumbersResponseDataItem) field by field: start from [`ListImportedPhoneNumbersResponseDataItem::builder()`](super::ListImportedPhoneNumbersResponseDataItem::builder), call a method per field, and pass the builder wherever a `ListImportedPhoneNumbersResponseDataItem` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListImportedPhoneNumbersResponseDataItem {
             created_at: ::std::result::Result<
@@ -16828,6 +19453,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListImportedPhoneNumbersResponseDataItem {
             fn default() -> Self {
@@ -16841,6 +19470,7 @@ pub mod types {
                     status: Ok(Default::default()),
                     termination_uri: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16953,6 +19583,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListImportedPhoneNumbersResponseDataItem>
         for super::ListImportedPhoneNumbersResponseDataItem {
@@ -16970,6 +19613,7 @@ pub mod types {
                     status: value.status?,
                     termination_uri: value.termination_uri?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16986,9 +19630,11 @@ pub mod types {
                     status: Ok(value.status),
                     termination_uri: Ok(value.termination_uri),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListPurchasedNumbersResponse`](super::ListPurchasedNumbersResponse) field by field: start from [`ListPurchasedNumbersResponse::builder()`](super::ListPurchasedNumbersResponse::builder), call a method per field, and pass the builder wherever a `ListPurchasedNumbersResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListPurchasedNumbersResponse {
             data: ::std::result::Result<
@@ -17003,6 +19649,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListPurchasedNumbersResponse {
             fn default() -> Self {
@@ -17010,6 +19660,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17050,6 +19701,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListPurchasedNumbersResponse>
         for super::ListPurchasedNumbersResponse {
@@ -17061,6 +19725,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17071,9 +19736,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListTwilioOwnedNumbersResponse`](super::ListTwilioOwnedNumbersResponse) field by field: start from [`ListTwilioOwnedNumbersResponse::builder()`](super::ListTwilioOwnedNumbersResponse::builder), call a method per field, and pass the builder wherever a `ListTwilioOwnedNumbersResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListTwilioOwnedNumbersResponse {
             data: ::std::result::Result<
@@ -17088,6 +19755,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListTwilioOwnedNumbersResponse {
             fn default() -> Self {
@@ -17095,6 +19766,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17137,6 +19809,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListTwilioOwnedNumbersResponse>
         for super::ListTwilioOwnedNumbersResponse {
@@ -17148,6 +19833,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17158,9 +19844,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListTwilioOwnedNumbersResponseDataItem`](super::ListTwilioOwnedNumbersResponseDataItem) field by field: start from [`ListTwilioOwnedNumbersResponseDataItem::builder()`](super::ListTwilioOwnedNumbersResponseDataItem::builder), call a method per field, and pass the builder wherever a `ListTwilioOwnedNumbersResponseDataItem` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListTwilioOwnedNumbersResponseDataItem {
             date_created: ::std::result::Result<
@@ -17195,6 +19883,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListTwilioOwnedNumbersResponseDataItem {
             fn default() -> Self {
@@ -17207,6 +19899,7 @@ pub mod types {
                     sms: Ok(Default::default()),
                     status: Ok(Default::default()),
                     voice: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17307,6 +20000,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListTwilioOwnedNumbersResponseDataItem>
         for super::ListTwilioOwnedNumbersResponseDataItem {
@@ -17323,6 +20029,7 @@ pub mod types {
                     sms: value.sms?,
                     status: value.status?,
                     voice: value.voice?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17338,9 +20045,11 @@ pub mod types {
                     sms: Ok(value.sms),
                     status: Ok(value.status),
                     voice: Ok(value.voice),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListVoicesResponse`](super::ListVoicesResponse) field by field: start from [`ListVoicesResponse::builder()`](super::ListVoicesResponse::builder), call a method per field, and pass the builder wherever a `ListVoicesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListVoicesResponse {
             data: ::std::result::Result<
@@ -17359,6 +20068,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListVoicesResponse {
             fn default() -> Self {
@@ -17367,6 +20080,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     meta: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17419,6 +20133,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListVoicesResponse> for super::ListVoicesResponse {
             type Error = super::error::ConversionError;
@@ -17430,6 +20157,7 @@ pub mod types {
                     message: value.message?,
                     meta: value.meta?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17440,9 +20168,11 @@ pub mod types {
                     message: Ok(value.message),
                     meta: Ok(value.meta),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ListWidgetSettingsResponse`](super::ListWidgetSettingsResponse) field by field: start from [`ListWidgetSettingsResponse::builder()`](super::ListWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `ListWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListWidgetSettingsResponse {
             data: ::std::result::Result<
@@ -17457,6 +20187,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListWidgetSettingsResponse {
             fn default() -> Self {
@@ -17464,6 +20198,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17504,6 +20239,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ListWidgetSettingsResponse>
         for super::ListWidgetSettingsResponse {
@@ -17515,6 +20263,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17525,9 +20274,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ManageAppointmentRequest`](super::ManageAppointmentRequest) field by field: start from [`ManageAppointmentRequest::builder()`](super::ManageAppointmentRequest::builder), call a method per field, and pass the builder wherever a `ManageAppointmentRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ManageAppointmentRequest {
             action: ::std::result::Result<
@@ -17575,6 +20326,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ManageAppointmentRequest {
             fn default() -> Self {
@@ -17591,6 +20346,7 @@ pub mod types {
                     org_id: Err("no value supplied for org_id".to_string()),
                     phone: Ok(Default::default()),
                     timezone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17745,6 +20501,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ManageAppointmentRequest>
         for super::ManageAppointmentRequest {
@@ -17765,6 +20534,7 @@ pub mod types {
                     org_id: value.org_id?,
                     phone: value.phone?,
                     timezone: value.timezone?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17784,9 +20554,11 @@ pub mod types {
                     org_id: Ok(value.org_id),
                     phone: Ok(value.phone),
                     timezone: Ok(value.timezone),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ManageAppointmentResponse`](super::ManageAppointmentResponse) field by field: start from [`ManageAppointmentResponse::builder()`](super::ManageAppointmentResponse::builder), call a method per field, and pass the builder wherever a `ManageAppointmentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ManageAppointmentResponse {
             data: ::std::result::Result<
@@ -17801,6 +20573,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ManageAppointmentResponse {
             fn default() -> Self {
@@ -17808,6 +20584,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17850,6 +20627,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ManageAppointmentResponse>
         for super::ManageAppointmentResponse {
@@ -17861,6 +20651,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -17871,9 +20662,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ManageAppointmentResponseData`](super::ManageAppointmentResponseData) field by field: start from [`ManageAppointmentResponseData::builder()`](super::ManageAppointmentResponseData::builder), call a method per field, and pass the builder wherever a `ManageAppointmentResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ManageAppointmentResponseData {
             action: ::std::result::Result<
@@ -17912,6 +20705,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ManageAppointmentResponseData {
             fn default() -> Self {
@@ -17925,6 +20722,7 @@ pub mod types {
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     summary: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18047,6 +20845,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ManageAppointmentResponseData>
         for super::ManageAppointmentResponseData {
@@ -18064,6 +20875,7 @@ pub mod types {
                     message: value.message?,
                     success: value.success?,
                     summary: value.summary?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18080,9 +20892,11 @@ pub mod types {
                     message: Ok(value.message),
                     success: Ok(value.success),
                     summary: Ok(value.summary),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ManageAppointmentResponseDataAvailableSlotsItem`](super::ManageAppointmentResponseDataAvailableSlotsItem) field by field: start from [`ManageAppointmentResponseDataAvailableSlotsItem::builder()`](super::ManageAppointmentResponseDataAvailableSlotsItem::builder), call a method per field, and pass the builder wherever a `ManageAppointmentResponseDataAvailableSlotsItem` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ManageAppointmentResponseDataAvailableSlotsItem {
             date: ::std::result::Result<
@@ -18097,6 +20911,10 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default
         for ManageAppointmentResponseDataAvailableSlotsItem {
@@ -18105,6 +20923,7 @@ pub mod types {
                     date: Ok(Default::default()),
                     date_label: Ok(Default::default()),
                     slots: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18145,6 +20964,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ManageAppointmentResponseDataAvailableSlotsItem>
         for super::ManageAppointmentResponseDataAvailableSlotsItem {
@@ -18156,6 +20988,7 @@ pub mod types {
                     date: value.date?,
                     date_label: value.date_label?,
                     slots: value.slots?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18168,9 +21001,11 @@ pub mod types {
                     date: Ok(value.date),
                     date_label: Ok(value.date_label),
                     slots: Ok(value.slots),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ManageExclusionsRequest`](super::ManageExclusionsRequest) field by field: start from [`ManageExclusionsRequest::builder()`](super::ManageExclusionsRequest::builder), call a method per field, and pass the builder wherever a `ManageExclusionsRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ManageExclusionsRequest {
             action: ::std::result::Result<
@@ -18183,6 +21018,10 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ManageExclusionsRequest {
             fn default() -> Self {
@@ -18191,6 +21030,7 @@ pub mod types {
                     kb_id: Err("no value supplied for kb_id".to_string()),
                     org_id: Err("no value supplied for org_id".to_string()),
                     urls: Err("no value supplied for urls".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18243,6 +21083,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ManageExclusionsRequest>
         for super::ManageExclusionsRequest {
@@ -18255,6 +21108,7 @@ pub mod types {
                     kb_id: value.kb_id?,
                     org_id: value.org_id?,
                     urls: value.urls?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18266,9 +21120,11 @@ pub mod types {
                     kb_id: Ok(value.kb_id),
                     org_id: Ok(value.org_id),
                     urls: Ok(value.urls),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`Meta`](super::Meta) field by field: start from [`Meta::builder()`](super::Meta::builder), call a method per field, and pass the builder wherever a `Meta` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Meta {
             limit: ::std::result::Result<
@@ -18283,6 +21139,10 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Meta {
             fn default() -> Self {
@@ -18290,6 +21150,7 @@ pub mod types {
                     limit: Ok(Default::default()),
                     offset: Ok(Default::default()),
                     total: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18330,6 +21191,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<Meta> for super::Meta {
             type Error = super::error::ConversionError;
@@ -18340,6 +21214,7 @@ pub mod types {
                     limit: value.limit?,
                     offset: value.offset?,
                     total: value.total?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18349,9 +21224,11 @@ pub mod types {
                     limit: Ok(value.limit),
                     offset: Ok(value.offset),
                     total: Ok(value.total),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`PhoneNumber`](super::PhoneNumber) field by field: start from [`PhoneNumber::builder()`](super::PhoneNumber::builder), call a method per field, and pass the builder wherever a `PhoneNumber` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct PhoneNumber {
             iso_country: ::std::result::Result<
@@ -18374,6 +21251,10 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PhoneNumber {
             fn default() -> Self {
@@ -18383,6 +21264,7 @@ pub mod types {
                     per_minute_price_outbound: Ok(Default::default()),
                     phone_number: Ok(Default::default()),
                     price: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18451,6 +21333,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<PhoneNumber> for super::PhoneNumber {
             type Error = super::error::ConversionError;
@@ -18463,6 +21358,7 @@ pub mod types {
                     per_minute_price_outbound: value.per_minute_price_outbound?,
                     phone_number: value.phone_number?,
                     price: value.price?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18474,9 +21370,11 @@ pub mod types {
                     per_minute_price_outbound: Ok(value.per_minute_price_outbound),
                     phone_number: Ok(value.phone_number),
                     price: Ok(value.price),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`PurchasedNumber`](super::PurchasedNumber) field by field: start from [`PurchasedNumber::builder()`](super::PurchasedNumber::builder), call a method per field, and pass the builder wherever a `PurchasedNumber` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct PurchasedNumber {
             created_at: ::std::result::Result<
@@ -18539,6 +21437,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PurchasedNumber {
             fn default() -> Self {
@@ -18558,6 +21460,7 @@ pub mod types {
                     subscription_id: Ok(Default::default()),
                     telephony_id: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18750,6 +21653,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<PurchasedNumber> for super::PurchasedNumber {
             type Error = super::error::ConversionError;
@@ -18772,6 +21688,7 @@ pub mod types {
                     subscription_id: value.subscription_id?,
                     telephony_id: value.telephony_id?,
                     updated_at: value.updated_at?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18793,9 +21710,11 @@ pub mod types {
                     subscription_id: Ok(value.subscription_id),
                     telephony_id: Ok(value.telephony_id),
                     updated_at: Ok(value.updated_at),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`PurchasedPhoneNumber`](super::PurchasedPhoneNumber) field by field: start from [`PurchasedPhoneNumber::builder()`](super::PurchasedPhoneNumber::builder), call a method per field, and pass the builder wherever a `PurchasedPhoneNumber` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct PurchasedPhoneNumber {
             phone_number: ::std::result::Result<
@@ -18814,6 +21733,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PurchasedPhoneNumber {
             fn default() -> Self {
@@ -18822,6 +21745,7 @@ pub mod types {
                     price: Ok(Default::default()),
                     purchased_at: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18874,6 +21798,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<PurchasedPhoneNumber>
         for super::PurchasedPhoneNumber {
@@ -18886,6 +21823,7 @@ pub mod types {
                     price: value.price?,
                     purchased_at: value.purchased_at?,
                     status: value.status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18896,14 +21834,20 @@ pub mod types {
                     price: Ok(value.price),
                     purchased_at: Ok(value.purchased_at),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`RagQueryRequest`](super::RagQueryRequest) field by field: start from [`RagQueryRequest::builder()`](super::RagQueryRequest::builder), call a method per field, and pass the builder wherever a `RagQueryRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct RagQueryRequest {
             kb_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             query: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for RagQueryRequest {
             fn default() -> Self {
@@ -18911,6 +21855,7 @@ pub mod types {
                     kb_id: Err("no value supplied for kb_id".to_string()),
                     org_id: Err("no value supplied for org_id".to_string()),
                     query: Err("no value supplied for query".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18951,6 +21896,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<RagQueryRequest> for super::RagQueryRequest {
             type Error = super::error::ConversionError;
@@ -18961,6 +21919,7 @@ pub mod types {
                     kb_id: value.kb_id?,
                     org_id: value.org_id?,
                     query: value.query?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18970,9 +21929,11 @@ pub mod types {
                     kb_id: Ok(value.kb_id),
                     org_id: Ok(value.org_id),
                     query: Ok(value.query),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ReadyResponse`](super::ReadyResponse) field by field: start from [`ReadyResponse::builder()`](super::ReadyResponse::builder), call a method per field, and pass the builder wherever a `ReadyResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ReadyResponse {
             data: ::std::result::Result<
@@ -18987,6 +21948,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ReadyResponse {
             fn default() -> Self {
@@ -18994,6 +21959,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19036,6 +22002,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ReadyResponse> for super::ReadyResponse {
             type Error = super::error::ConversionError;
@@ -19046,6 +22025,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -19055,13 +22035,19 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ReadyResponseData`](super::ReadyResponseData) field by field: start from [`ReadyResponseData::builder()`](super::ReadyResponseData::builder), call a method per field, and pass the builder wherever a `ReadyResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ReadyResponseData {
             status: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -19069,6 +22055,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19085,30 +22072,55 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ReadyResponseData> for super::ReadyResponseData {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: ReadyResponseData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { status: value.status? })
+                Ok(Self {
+                    status: value.status?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::ReadyResponseData> for ReadyResponseData {
             fn from(value: super::ReadyResponseData) -> Self {
-                Self { status: Ok(value.status) }
+                Self {
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
             }
         }
+        /// Builds a [`RefreshRequest`](super::RefreshRequest) field by field: start from [`RefreshRequest::builder()`](super::RefreshRequest::builder), call a method per field, and pass the builder wherever a `RefreshRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct RefreshRequest {
             kb_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for RefreshRequest {
             fn default() -> Self {
                 Self {
                     kb_id: Err("no value supplied for kb_id".to_string()),
                     org_id: Err("no value supplied for org_id".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19137,6 +22149,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<RefreshRequest> for super::RefreshRequest {
             type Error = super::error::ConversionError;
@@ -19146,6 +22171,7 @@ pub mod types {
                 Ok(Self {
                     kb_id: value.kb_id?,
                     org_id: value.org_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -19154,9 +22180,11 @@ pub mod types {
                 Self {
                     kb_id: Ok(value.kb_id),
                     org_id: Ok(value.org_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ReleasePhoneNumberResponse`](super::ReleasePhoneNumberResponse) field by field: start from [`ReleasePhoneNumberResponse::builder()`](super::ReleasePhoneNumberResponse::builder), call a method per field, and pass the builder wherever a `ReleasePhoneNumberResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ReleasePhoneNumberResponse {
             data: ::std::result::Result<
@@ -19171,6 +22199,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ReleasePhoneNumberResponse {
             fn default() -> Self {
@@ -19178,6 +22210,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19220,6 +22253,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ReleasePhoneNumberResponse>
         for super::ReleasePhoneNumberResponse {
@@ -19231,6 +22277,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -19241,9 +22288,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`ReleasePhoneNumberResponseData`](super::ReleasePhoneNumberResponseData) field by field: start from [`ReleasePhoneNumberResponseData::builder()`](super::ReleasePhoneNumberResponseData::builder), call a method per field, and pass the builder wherever a `ReleasePhoneNumberResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ReleasePhoneNumberResponseData {
             phone_number: ::std::result::Result<
@@ -19258,6 +22307,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ReleasePhoneNumberResponseData {
             fn default() -> Self {
@@ -19265,6 +22318,7 @@ pub mod types {
                     phone_number: Ok(Default::default()),
                     released_at: Ok(Default::default()),
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19305,6 +22359,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<ReleasePhoneNumberResponseData>
         for super::ReleasePhoneNumberResponseData {
@@ -19316,6 +22383,7 @@ pub mod types {
                     phone_number: value.phone_number?,
                     released_at: value.released_at?,
                     status: value.status?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -19326,9 +22394,11 @@ pub mod types {
                     phone_number: Ok(value.phone_number),
                     released_at: Ok(value.released_at),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`SaveGhlCallDataRequest`](super::SaveGhlCallDataRequest) field by field: start from [`SaveGhlCallDataRequest::builder()`](super::SaveGhlCallDataRequest::builder), call a method per field, and pass the builder wherever a `SaveGhlCallDataRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct SaveGhlCallDataRequest {
             contact_id: ::std::result::Result<
@@ -19360,6 +22430,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for SaveGhlCallDataRequest {
             fn default() -> Self {
@@ -19372,6 +22446,7 @@ pub mod types {
                     summary: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     transcript: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19474,6 +22549,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<SaveGhlCallDataRequest>
         for super::SaveGhlCallDataRequest {
@@ -19490,6 +22578,7 @@ pub mod types {
                     summary: value.summary?,
                     tags: value.tags?,
                     transcript: value.transcript?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -19505,9 +22594,11 @@ pub mod types {
                     summary: Ok(value.summary),
                     tags: Ok(value.tags),
                     transcript: Ok(value.transcript),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateAgentRequest`](super::UpdateAgentRequest) field by field: start from [`UpdateAgentRequest::builder()`](super::UpdateAgentRequest::builder), call a method per field, and pass the builder wherever a `UpdateAgentRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentRequest {
             agent_name: ::std::result::Result<
@@ -19610,6 +22701,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateAgentRequest {
             fn default() -> Self {
@@ -19639,6 +22734,7 @@ pub mod types {
                     voicemail_detection_timeout_ms: Ok(Default::default()),
                     voicemail_message: Ok(Default::default()),
                     widget_settings_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19977,6 +23073,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateAgentRequest> for super::UpdateAgentRequest {
             type Error = super::error::ConversionError;
@@ -20010,6 +23119,7 @@ pub mod types {
                         .voicemail_detection_timeout_ms?,
                     voicemail_message: value.voicemail_message?,
                     widget_settings_id: value.widget_settings_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20043,9 +23153,11 @@ pub mod types {
                     ),
                     voicemail_message: Ok(value.voicemail_message),
                     widget_settings_id: Ok(value.widget_settings_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateAgentResponse`](super::UpdateAgentResponse) field by field: start from [`UpdateAgentResponse::builder()`](super::UpdateAgentResponse::builder), call a method per field, and pass the builder wherever a `UpdateAgentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentResponse {
             data: ::std::result::Result<
@@ -20060,6 +23172,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateAgentResponse {
             fn default() -> Self {
@@ -20067,6 +23183,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20107,6 +23224,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateAgentResponse>
         for super::UpdateAgentResponse {
@@ -20118,6 +23248,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20127,13 +23258,19 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateAgentStatusRequest`](super::UpdateAgentStatusRequest) field by field: start from [`UpdateAgentStatusRequest::builder()`](super::UpdateAgentStatusRequest::builder), call a method per field, and pass the builder wherever a `UpdateAgentStatusRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentStatusRequest {
             status: ::std::result::Result<
                 ::std::option::Option<super::AgentStatus>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
@@ -20141,6 +23278,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20157,6 +23295,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateAgentStatusRequest>
         for super::UpdateAgentStatusRequest {
@@ -20164,15 +23315,22 @@ pub mod types {
             fn try_from(
                 value: UpdateAgentStatusRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { status: value.status? })
+                Ok(Self {
+                    status: value.status?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::UpdateAgentStatusRequest>
         for UpdateAgentStatusRequest {
             fn from(value: super::UpdateAgentStatusRequest) -> Self {
-                Self { status: Ok(value.status) }
+                Self {
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
             }
         }
+        /// Builds a [`UpdateAgentStatusResponse`](super::UpdateAgentStatusResponse) field by field: start from [`UpdateAgentStatusResponse::builder()`](super::UpdateAgentStatusResponse::builder), call a method per field, and pass the builder wherever a `UpdateAgentStatusResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentStatusResponse {
             data: ::std::result::Result<
@@ -20187,6 +23345,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateAgentStatusResponse {
             fn default() -> Self {
@@ -20194,6 +23356,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20234,6 +23397,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateAgentStatusResponse>
         for super::UpdateAgentStatusResponse {
@@ -20245,6 +23421,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20255,9 +23432,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateAgentToolRequest`](super::UpdateAgentToolRequest) field by field: start from [`UpdateAgentToolRequest::builder()`](super::UpdateAgentToolRequest::builder), call a method per field, and pass the builder wherever a `UpdateAgentToolRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentToolRequest {
             definition: ::std::result::Result<
@@ -20276,6 +23455,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateAgentToolRequest {
             fn default() -> Self {
@@ -20284,6 +23467,7 @@ pub mod types {
                     description: Ok(Default::default()),
                     name: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20338,6 +23522,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateAgentToolRequest>
         for super::UpdateAgentToolRequest {
@@ -20350,6 +23547,7 @@ pub mod types {
                     description: value.description?,
                     name: value.name?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20361,9 +23559,11 @@ pub mod types {
                     description: Ok(value.description),
                     name: Ok(value.name),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateAgentToolResponse`](super::UpdateAgentToolResponse) field by field: start from [`UpdateAgentToolResponse::builder()`](super::UpdateAgentToolResponse::builder), call a method per field, and pass the builder wherever a `UpdateAgentToolResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentToolResponse {
             data: ::std::result::Result<
@@ -20378,6 +23578,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateAgentToolResponse {
             fn default() -> Self {
@@ -20385,6 +23589,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20425,6 +23630,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateAgentToolResponse>
         for super::UpdateAgentToolResponse {
@@ -20436,6 +23654,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20446,9 +23665,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateCampaignRequest`](super::UpdateCampaignRequest) field by field: start from [`UpdateCampaignRequest::builder()`](super::UpdateCampaignRequest::builder), call a method per field, and pass the builder wherever a `UpdateCampaignRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateCampaignRequest {
             agent_id: ::std::result::Result<
@@ -20471,6 +23692,10 @@ pub mod types {
                 ::std::option::Option<super::CampaignSchedule>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateCampaignRequest {
             fn default() -> Self {
@@ -20480,6 +23705,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     phone_number_id: Ok(Default::default()),
                     schedule: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20550,6 +23776,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateCampaignRequest>
         for super::UpdateCampaignRequest {
@@ -20563,6 +23802,7 @@ pub mod types {
                     name: value.name?,
                     phone_number_id: value.phone_number_id?,
                     schedule: value.schedule?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20575,9 +23815,11 @@ pub mod types {
                     name: Ok(value.name),
                     phone_number_id: Ok(value.phone_number_id),
                     schedule: Ok(value.schedule),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateContactRequest`](super::UpdateContactRequest) field by field: start from [`UpdateContactRequest::builder()`](super::UpdateContactRequest::builder), call a method per field, and pass the builder wherever a `UpdateContactRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateContactRequest {
             company: ::std::result::Result<
@@ -20604,6 +23846,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateContactRequest {
             fn default() -> Self {
@@ -20614,6 +23860,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     metadata: Ok(Default::default()),
                     phone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20692,6 +23939,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateContactRequest>
         for super::UpdateContactRequest {
@@ -20706,6 +23966,7 @@ pub mod types {
                     last_name: value.last_name?,
                     metadata: value.metadata?,
                     phone: value.phone?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20718,9 +23979,11 @@ pub mod types {
                     last_name: Ok(value.last_name),
                     metadata: Ok(value.metadata),
                     phone: Ok(value.phone),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateImportedPhoneNumberRequest`](super::UpdateImportedPhoneNumberRequest) field by field: start from [`UpdateImportedPhoneNumberRequest::builder()`](super::UpdateImportedPhoneNumberRequest::builder), call a method per field, and pass the builder wherever a `UpdateImportedPhoneNumberRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateImportedPhoneNumberRequest {
             name: ::std::result::Result<
@@ -20739,6 +24002,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateImportedPhoneNumberRequest {
             fn default() -> Self {
@@ -20747,6 +24014,7 @@ pub mod types {
                     sip_password: Ok(Default::default()),
                     sip_username: Ok(Default::default()),
                     termination_uri: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20801,6 +24069,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateImportedPhoneNumberRequest>
         for super::UpdateImportedPhoneNumberRequest {
@@ -20813,6 +24094,7 @@ pub mod types {
                     sip_password: value.sip_password?,
                     sip_username: value.sip_username?,
                     termination_uri: value.termination_uri?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -20824,9 +24106,11 @@ pub mod types {
                     sip_password: Ok(value.sip_password),
                     sip_username: Ok(value.sip_username),
                     termination_uri: Ok(value.termination_uri),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateWidgetSettingsRequest`](super::UpdateWidgetSettingsRequest) field by field: start from [`UpdateWidgetSettingsRequest::builder()`](super::UpdateWidgetSettingsRequest::builder), call a method per field, and pass the builder wherever a `UpdateWidgetSettingsRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateWidgetSettingsRequest {
             bot_auto_start: ::std::result::Result<
@@ -20869,6 +24153,10 @@ pub mod types {
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateWidgetSettingsRequest {
             fn default() -> Self {
@@ -20883,6 +24171,7 @@ pub mod types {
                     language: Ok(Default::default()),
                     svg_logo: Ok(Default::default()),
                     theme: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21017,6 +24306,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateWidgetSettingsRequest>
         for super::UpdateWidgetSettingsRequest {
@@ -21035,6 +24337,7 @@ pub mod types {
                     language: value.language?,
                     svg_logo: value.svg_logo?,
                     theme: value.theme?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -21052,9 +24355,11 @@ pub mod types {
                     language: Ok(value.language),
                     svg_logo: Ok(value.svg_logo),
                     theme: Ok(value.theme),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpdateWidgetSettingsResponse`](super::UpdateWidgetSettingsResponse) field by field: start from [`UpdateWidgetSettingsResponse::builder()`](super::UpdateWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `UpdateWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateWidgetSettingsResponse {
             data: ::std::result::Result<
@@ -21069,6 +24374,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateWidgetSettingsResponse {
             fn default() -> Self {
@@ -21076,6 +24385,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21116,6 +24426,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpdateWidgetSettingsResponse>
         for super::UpdateWidgetSettingsResponse {
@@ -21127,6 +24450,7 @@ pub mod types {
                     data: value.data?,
                     message: value.message?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -21137,9 +24461,11 @@ pub mod types {
                     data: Ok(value.data),
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UpsertDocumentRequest`](super::UpsertDocumentRequest) field by field: start from [`UpsertDocumentRequest::builder()`](super::UpsertDocumentRequest::builder), call a method per field, and pass the builder wherever a `UpsertDocumentRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpsertDocumentRequest {
             doc_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -21163,6 +24489,10 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpsertDocumentRequest {
             fn default() -> Self {
@@ -21176,6 +24506,7 @@ pub mod types {
                     text: Ok(Default::default()),
                     url: Ok(Default::default()),
                     urls: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21290,6 +24621,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UpsertDocumentRequest>
         for super::UpsertDocumentRequest {
@@ -21307,6 +24651,7 @@ pub mod types {
                     text: value.text?,
                     url: value.url?,
                     urls: value.urls?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -21323,9 +24668,11 @@ pub mod types {
                     text: Ok(value.text),
                     url: Ok(value.url),
                     urls: Ok(value.urls),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`UrlSource`](super::UrlSource) field by field: start from [`UrlSource::builder()`](super::UrlSource::builder), call a method per field, and pass the builder wherever a `UrlSource` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UrlSource {
             pages_found: ::std::result::Result<
@@ -21344,6 +24691,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UrlSource {
             fn default() -> Self {
@@ -21352,6 +24703,7 @@ pub mod types {
                     source_id: Ok(Default::default()),
                     status: Ok(Default::default()),
                     url: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21404,6 +24756,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<UrlSource> for super::UrlSource {
             type Error = super::error::ConversionError;
@@ -21415,6 +24780,7 @@ pub mod types {
                     source_id: value.source_id?,
                     status: value.status?,
                     url: value.url?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -21425,9 +24791,11 @@ pub mod types {
                     source_id: Ok(value.source_id),
                     status: Ok(value.status),
                     url: Ok(value.url),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`Voice`](super::Voice) field by field: start from [`Voice::builder()`](super::Voice::builder), call a method per field, and pass the builder wherever a `Voice` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Voice {
             gender: ::std::result::Result<
@@ -21466,6 +24834,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Voice {
             fn default() -> Self {
@@ -21479,6 +24851,7 @@ pub mod types {
                     real_voice_name: Ok(Default::default()),
                     recording_url: Ok(Default::default()),
                     voice_name: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21591,6 +24964,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<Voice> for super::Voice {
             type Error = super::error::ConversionError;
@@ -21607,6 +24993,7 @@ pub mod types {
                     real_voice_name: value.real_voice_name?,
                     recording_url: value.recording_url?,
                     voice_name: value.voice_name?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -21622,9 +25009,11 @@ pub mod types {
                     real_voice_name: Ok(value.real_voice_name),
                     recording_url: Ok(value.recording_url),
                     voice_name: Ok(value.voice_name),
+                    extra: Ok(value.extra),
                 }
             }
         }
+        /// Builds a [`WidgetSettings`](super::WidgetSettings) field by field: start from [`WidgetSettings::builder()`](super::WidgetSettings::builder), call a method per field, and pass the builder wherever a `WidgetSettings` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct WidgetSettings {
             bot_auto_start: ::std::result::Result<
@@ -21683,6 +25072,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for WidgetSettings {
             fn default() -> Self {
@@ -21701,6 +25094,7 @@ pub mod types {
                     svg_logo: Ok(Default::default()),
                     theme: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21881,6 +25275,19 @@ pub mod types {
                     });
                 self
             }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
         }
         impl ::std::convert::TryFrom<WidgetSettings> for super::WidgetSettings {
             type Error = super::error::ConversionError;
@@ -21902,6 +25309,7 @@ pub mod types {
                     svg_logo: value.svg_logo?,
                     theme: value.theme?,
                     updated_at: value.updated_at?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -21922,6 +25330,7 @@ pub mod types {
                     svg_logo: Ok(value.svg_logo),
                     theme: Ok(value.theme),
                     updated_at: Ok(value.updated_at),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -23697,6 +27106,7 @@ pub mod builder {
                 id: "list_agents",
                 method: "GET",
                 path: "/api/v1/agents/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -23824,6 +27234,7 @@ pub mod builder {
                 id: "create_agent",
                 method: "POST",
                 path: "/api/v1/agents/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -23936,6 +27347,7 @@ pub mod builder {
                 id: "get_agent",
                 method: "GET",
                 path: "/api/v1/agents/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24046,6 +27458,7 @@ pub mod builder {
                 id: "delete_agent",
                 method: "DELETE",
                 path: "/api/v1/agents/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24190,6 +27603,7 @@ pub mod builder {
                 id: "update_agent",
                 method: "PATCH",
                 path: "/api/v1/agents/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24341,6 +27755,7 @@ pub mod builder {
                 id: "update_agent_status",
                 method: "PATCH",
                 path: "/api/v1/agents/{id}/status/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24457,6 +27872,7 @@ pub mod builder {
                 id: "list_voices",
                 method: "GET",
                 path: "/api/v1/available-voice-ids/{llm_model_id}/voices",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24603,6 +28019,7 @@ pub mod builder {
                 id: "list_calcom_appointments",
                 method: "GET",
                 path: "/api/v1/calcom/appointments",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24736,6 +28153,7 @@ pub mod builder {
                 id: "manage_calcom_appointment",
                 method: "POST",
                 path: "/api/v1/calcom/appointments/manage",
+                auth: &[],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -24868,6 +28286,7 @@ pub mod builder {
                 id: "get_calcom_appointment",
                 method: "GET",
                 path: "/api/v1/calcom/appointments/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25000,6 +28419,7 @@ pub mod builder {
                 id: "connect_calcom",
                 method: "POST",
                 path: "/api/v1/calcom/connect",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25130,6 +28550,7 @@ pub mod builder {
                 id: "disconnect_calcom",
                 method: "POST",
                 path: "/api/v1/calcom/disconnect",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25226,6 +28647,7 @@ pub mod builder {
                 id: "list_calcom_event_types",
                 method: "GET",
                 path: "/api/v1/calcom/event-types",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25342,6 +28764,7 @@ pub mod builder {
                 id: "lookup_calcom_event_type",
                 method: "GET",
                 path: "/api/v1/calcom/event-types/lookup/{platform_id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25456,6 +28879,7 @@ pub mod builder {
                 id: "calcom_status",
                 method: "GET",
                 path: "/api/v1/calcom/status",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25732,6 +29156,7 @@ pub mod builder {
                 id: "list_call_sessions",
                 method: "GET",
                 path: "/api/v1/calling/call-sessions",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25823,6 +29248,7 @@ pub mod builder {
                 id: "get_call_session_detail",
                 method: "GET",
                 path: "/api/v1/calling/call-sessions-detail/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -25925,6 +29351,7 @@ pub mod builder {
                 id: "create_call",
                 method: "POST",
                 path: "/api/v1/calling/create-call",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26068,6 +29495,7 @@ pub mod builder {
                 id: "list_campaigns",
                 method: "GET",
                 path: "/api/v1/campaigns/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26197,6 +29625,7 @@ pub mod builder {
                 id: "create_campaign",
                 method: "POST",
                 path: "/api/v1/campaigns/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26309,6 +29738,7 @@ pub mod builder {
                 id: "get_campaign",
                 method: "GET",
                 path: "/api/v1/campaigns/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26419,6 +29849,7 @@ pub mod builder {
                 id: "delete_campaign",
                 method: "DELETE",
                 path: "/api/v1/campaigns/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26565,6 +29996,7 @@ pub mod builder {
                 id: "update_campaign",
                 method: "PATCH",
                 path: "/api/v1/campaigns/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26709,6 +30141,7 @@ pub mod builder {
                 id: "list_campaign_contacts",
                 method: "GET",
                 path: "/api/v1/campaigns/{id}/contacts",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26857,6 +30290,7 @@ pub mod builder {
                 id: "add_contacts_to_campaign",
                 method: "POST",
                 path: "/api/v1/campaigns/{id}/contacts",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -26983,6 +30417,7 @@ pub mod builder {
                 id: "remove_contact_from_campaign",
                 method: "DELETE",
                 path: "/api/v1/campaigns/{id}/contacts/{contact_id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27096,6 +30531,7 @@ pub mod builder {
                 id: "pause_campaign",
                 method: "POST",
                 path: "/api/v1/campaigns/{id}/pause",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27209,6 +30645,7 @@ pub mod builder {
                 id: "resume_campaign",
                 method: "POST",
                 path: "/api/v1/campaigns/{id}/resume",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27322,6 +30759,7 @@ pub mod builder {
                 id: "start_campaign",
                 method: "POST",
                 path: "/api/v1/campaigns/{id}/start",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27465,6 +30903,7 @@ pub mod builder {
                 id: "list_contacts",
                 method: "GET",
                 path: "/api/v1/contacts/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27594,6 +31033,7 @@ pub mod builder {
                 id: "create_contact",
                 method: "POST",
                 path: "/api/v1/contacts/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27721,6 +31161,7 @@ pub mod builder {
                 id: "bulk_delete_contacts",
                 method: "POST",
                 path: "/api/v1/contacts/bulk-delete",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27833,6 +31274,7 @@ pub mod builder {
                 id: "get_contact",
                 method: "GET",
                 path: "/api/v1/contacts/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -27943,6 +31385,7 @@ pub mod builder {
                 id: "delete_contact",
                 method: "DELETE",
                 path: "/api/v1/contacts/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28089,6 +31532,7 @@ pub mod builder {
                 id: "update_contact",
                 method: "PATCH",
                 path: "/api/v1/contacts/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28200,6 +31644,7 @@ pub mod builder {
                 id: "get_contact_activities",
                 method: "GET",
                 path: "/api/v1/contacts/{id}/activities",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28311,6 +31756,7 @@ pub mod builder {
                 id: "get_contact_calls",
                 method: "GET",
                 path: "/api/v1/contacts/{id}/calls",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28422,6 +31868,7 @@ pub mod builder {
                 id: "get_contact_call_stats",
                 method: "GET",
                 path: "/api/v1/contacts/{id}/calls/stats",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28533,6 +31980,7 @@ pub mod builder {
                 id: "get_contact_campaigns",
                 method: "GET",
                 path: "/api/v1/contacts/{id}/campaigns",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28644,6 +32092,7 @@ pub mod builder {
                 id: "get_contact_detail",
                 method: "GET",
                 path: "/api/v1/contacts/{id}/detail",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28755,6 +32204,7 @@ pub mod builder {
                 id: "list_contact_notes",
                 method: "GET",
                 path: "/api/v1/contacts/{id}/notes",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28898,6 +32348,7 @@ pub mod builder {
                 id: "create_contact_note",
                 method: "POST",
                 path: "/api/v1/contacts/{id}/notes",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29061,6 +32512,7 @@ pub mod builder {
                 id: "list_ghl_appointments",
                 method: "GET",
                 path: "/api/v1/ghl/appointments",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29194,6 +32646,7 @@ pub mod builder {
                 id: "manage_ghl_appointment",
                 method: "POST",
                 path: "/api/v1/ghl/appointments/manage",
+                auth: &[],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29327,6 +32780,7 @@ pub mod builder {
                 id: "get_ghl_appointment",
                 method: "GET",
                 path: "/api/v1/ghl/appointments/{appointment_id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29429,6 +32883,7 @@ pub mod builder {
                 id: "save_ghl_call_data",
                 method: "POST",
                 path: "/api/v1/ghl/calls/data",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29535,6 +32990,7 @@ pub mod builder {
                 id: "get_or_create_ghl_contact",
                 method: "POST",
                 path: "/api/v1/ghl/contacts",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29628,6 +33084,7 @@ pub mod builder {
                 id: "disconnect_ghl",
                 method: "POST",
                 path: "/api/v1/ghl/disconnect",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29738,6 +33195,7 @@ pub mod builder {
                 id: "ghlo_auth_authorize",
                 method: "GET",
                 path: "/api/v1/ghl/oauth/authorize",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send_raw(&OPERATION, self.send_generated()).await
         }
@@ -29821,6 +33279,7 @@ pub mod builder {
                 id: "ghlo_auth_callback",
                 method: "GET",
                 path: "/api/v1/ghl/oauth/callback",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send_raw(&OPERATION, self.send_generated()).await
         }
@@ -29937,6 +33396,7 @@ pub mod builder {
                 id: "get_ghl_agent_by_calendar",
                 method: "GET",
                 path: "/api/v1/ghl/setup/agents/calendar/{calendar_id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30033,6 +33493,7 @@ pub mod builder {
                 id: "list_ghl_calendars",
                 method: "GET",
                 path: "/api/v1/ghl/setup/calendars",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30129,6 +33590,7 @@ pub mod builder {
                 id: "ghl_setup_status",
                 method: "GET",
                 path: "/api/v1/ghl/setup/status",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30251,6 +33713,7 @@ pub mod builder {
                 id: "add_twilio_number",
                 method: "POST",
                 path: "/api/v1/phone-numbers/add-twilio",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30398,6 +33861,7 @@ pub mod builder {
                 id: "list_available_numbers",
                 method: "GET",
                 path: "/api/v1/phone-numbers/available-numbers/{iso_country}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30530,6 +33994,7 @@ pub mod builder {
                 id: "buy_phone_number",
                 method: "POST",
                 path: "/api/v1/phone-numbers/buy/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30656,6 +34121,7 @@ pub mod builder {
                 id: "create_telephony_type",
                 method: "POST",
                 path: "/api/v1/phone-numbers/create/telephony",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30740,6 +34206,7 @@ pub mod builder {
                 id: "list_imported_phone_numbers",
                 method: "GET",
                 path: "/api/v1/phone-numbers/import",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30873,6 +34340,7 @@ pub mod builder {
                 id: "import_phone_number",
                 method: "POST",
                 path: "/api/v1/phone-numbers/import/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -30979,6 +34447,7 @@ pub mod builder {
                 id: "get_imported_phone_number",
                 method: "GET",
                 path: "/api/v1/phone-numbers/import/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31121,6 +34590,7 @@ pub mod builder {
                 id: "update_imported_phone_number",
                 method: "PUT",
                 path: "/api/v1/phone-numbers/import/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31230,6 +34700,7 @@ pub mod builder {
                 id: "delete_imported_phone_number",
                 method: "DELETE",
                 path: "/api/v1/phone-numbers/import/{id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31376,6 +34847,7 @@ pub mod builder {
                 id: "list_purchased_numbers",
                 method: "GET",
                 path: "/api/v1/phone-numbers/list",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31464,6 +34936,7 @@ pub mod builder {
                 id: "get_selected_telephony",
                 method: "GET",
                 path: "/api/v1/phone-numbers/selected-telephony",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31562,6 +35035,7 @@ pub mod builder {
                 id: "list_twilio_owned_numbers",
                 method: "GET",
                 path: "/api/v1/phone-numbers/twilio-owned-numbers/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31678,6 +35152,7 @@ pub mod builder {
                 id: "release_phone_number",
                 method: "DELETE",
                 path: "/api/v1/phone-numbers/{phone_number}/release/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31803,6 +35278,7 @@ pub mod builder {
                 id: "discover_ur_ls",
                 method: "POST",
                 path: "/api/v1/rag/discover",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -31928,6 +35404,7 @@ pub mod builder {
                 id: "get_document",
                 method: "GET",
                 path: "/api/v1/rag/document",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32055,6 +35532,7 @@ pub mod builder {
                 id: "upsert_document",
                 method: "POST",
                 path: "/api/v1/rag/document",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32180,6 +35658,7 @@ pub mod builder {
                 id: "list_documents",
                 method: "GET",
                 path: "/api/v1/rag/documents",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32305,6 +35784,7 @@ pub mod builder {
                 id: "list_exclusions",
                 method: "GET",
                 path: "/api/v1/rag/exclusions",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32433,6 +35913,7 @@ pub mod builder {
                 id: "manage_exclusions",
                 method: "POST",
                 path: "/api/v1/rag/exclusions",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32524,6 +36005,7 @@ pub mod builder {
                 id: "get_knowledge_base",
                 method: "GET",
                 path: "/api/v1/rag/get-knowledge-base/{kb_id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32654,6 +36136,7 @@ pub mod builder {
                 id: "add_knowledge_base_sources",
                 method: "POST",
                 path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32760,6 +36243,7 @@ pub mod builder {
                 id: "delete_knowledge_base_source",
                 method: "DELETE",
                 path: "/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32869,6 +36353,7 @@ pub mod builder {
                 id: "list_knowledge_bases",
                 method: "GET",
                 path: "/api/v1/rag/knowledgebases",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -32994,6 +36479,7 @@ pub mod builder {
                 id: "query_knowledge_base",
                 method: "POST",
                 path: "/api/v1/rag/query",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33119,6 +36605,7 @@ pub mod builder {
                 id: "refresh_knowledge_base",
                 method: "POST",
                 path: "/api/v1/rag/refresh",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33245,6 +36732,7 @@ pub mod builder {
                 id: "list_agent_tools",
                 method: "GET",
                 path: "/api/v1/tools/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33377,6 +36865,7 @@ pub mod builder {
                 id: "create_agent_tool",
                 method: "POST",
                 path: "/api/v1/tools/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33492,6 +36981,7 @@ pub mod builder {
                 id: "get_agent_tool",
                 method: "GET",
                 path: "/api/v1/tools/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33602,6 +37092,7 @@ pub mod builder {
                 id: "delete_agent_tool",
                 method: "DELETE",
                 path: "/api/v1/tools/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33751,6 +37242,7 @@ pub mod builder {
                 id: "update_agent_tool",
                 method: "PATCH",
                 path: "/api/v1/tools/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33847,6 +37339,7 @@ pub mod builder {
                 id: "list_widget_settings",
                 method: "GET",
                 path: "/api/v1/widget-settings/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33981,6 +37474,7 @@ pub mod builder {
                 id: "create_widget_settings",
                 method: "POST",
                 path: "/api/v1/widget-settings/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -34097,6 +37591,7 @@ pub mod builder {
                 id: "get_widget_settings",
                 method: "GET",
                 path: "/api/v1/widget-settings/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -34208,6 +37703,7 @@ pub mod builder {
                 id: "deactivate_widget_settings",
                 method: "DELETE",
                 path: "/api/v1/widget-settings/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -34360,6 +37856,7 @@ pub mod builder {
                 id: "update_widget_settings",
                 method: "PATCH",
                 path: "/api/v1/widget-settings/{id}/",
+                auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -34438,6 +37935,7 @@ pub mod builder {
                 id: "health_check",
                 method: "GET",
                 path: "/health",
+                auth: &[],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -34521,6 +38019,7 @@ pub mod builder {
                 id: "readiness_check",
                 method: "GET",
                 path: "/ready",
+                auth: &[],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }

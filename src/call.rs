@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{ByteStream, Error, ResponseValue, error::excerpt, types::ErrorBody};
 
-/// What the generated code knows about an operation, for tracing and retries.
+/// What the generated code knows about an operation, for tracing, retries and authentication.
 #[derive(Debug)]
 pub struct Operation {
     /// progenitor's operation name, e.g. `list_agents`.
@@ -22,6 +22,20 @@ pub struct Operation {
     pub method: &'static str,
     /// Path template, e.g. `/api/v1/agents/{id}/`.
     pub path: &'static str,
+    /// The credentials the operation accepts, from its `security` in `openapi.yaml`, in order of
+    /// preference: the request hook sends the first one the client holds. Empty: none is sent.
+    pub auth: &'static [Credential],
+}
+
+/// A credential an operation accepts (an entry of its `security` list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// The API key, as `X-Api-Key`.
+    ApiKey,
+    /// The bearer token (a JWT), as `Authorization: Bearer <token>`.
+    Bearer,
+    /// Nothing (`{}` in `security`): the credentials listed before it are optional.
+    Anonymous,
 }
 
 /// What the hook found out while executing a call.
@@ -134,7 +148,9 @@ pub(crate) async fn send_request(
     operation: &'static Operation,
     mut request: reqwest::Request,
 ) -> Result<reqwest::Response, Error> {
-    progenitor_client::ClientInfo::inner(client).authenticate(&mut request);
+    progenitor_client::ClientInfo::inner(client)
+        .authenticate(&mut request, operation.auth, operation.id)
+        .map_err(Error::InvalidRequest)?;
     let (response, verdict) = in_call(
         operation,
         crate::retry::execute(client, request, operation.id),

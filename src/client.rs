@@ -3,14 +3,16 @@
 
 use std::{fmt, time::Duration};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
-use crate::{Client, RetryPolicy};
+use crate::{Client, RetryPolicy, call::Credential};
 
 /// Where the Agni API lives.
 pub const DEFAULT_BASE_URL: &str = "https://api.ravan.ai";
 /// Environment variable holding the API key read by [`Client::from_env`].
 pub const API_KEY_ENV: &str = "RAVAN_API_KEY";
+/// Environment variable holding the bearer token (a JWT) read by [`Client::from_env`].
+pub const BEARER_TOKEN_ENV: &str = "RAVAN_BEARER_TOKEN";
 /// Environment variable that overrides the base URL in [`Client::from_env`].
 pub const BASE_URL_ENV: &str = "AGNI_BASE_URL";
 /// The header Agni reads the API key from.
@@ -56,12 +58,19 @@ impl Default for Options {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// No API key was given (or `RAVAN_API_KEY` is unset or empty).
-    #[error("no API key: call `.api_key(..)` or set {API_KEY_ENV}")]
-    MissingApiKey,
+    /// Neither an API key nor a bearer token was given (or `RAVAN_API_KEY` and
+    /// `RAVAN_BEARER_TOKEN` are unset or empty).
+    #[error(
+        "no credentials: call `.api_key(..)` or `.bearer_token(..)`, or set {API_KEY_ENV} or \
+         {BEARER_TOKEN_ENV}"
+    )]
+    MissingCredentials,
     /// The API key cannot be sent as an HTTP header (control characters, non-ASCII bytes).
     #[error("the API key contains characters that cannot be sent in an HTTP header")]
     InvalidApiKey,
+    /// The bearer token cannot be sent as an HTTP header (control characters, non-ASCII bytes).
+    #[error("the bearer token contains characters that cannot be sent in an HTTP header")]
+    InvalidBearerToken,
     /// The base URL does not parse, or cannot serve as a base (no host, has a query).
     #[error("invalid base URL {url:?}: {reason}")]
     InvalidBaseUrl {
@@ -70,9 +79,10 @@ pub enum BuildError {
         /// Why it was refused.
         reason: &'static str,
     },
-    /// The base URL is plain `http` to a host that is not loopback, which would send the API key
-    /// in clear text. Use `https`, or opt out with [`ClientBuilder::allow_insecure_http`].
-    #[error("refusing to send the API key over plain http to {url:?}; use https")]
+    /// The base URL is plain `http` to a host that is not loopback, which would send the
+    /// credentials in clear text. Use `https`, or opt out with
+    /// [`ClientBuilder::allow_insecure_http`].
+    #[error("refusing to send credentials over plain http to {url:?}; use https")]
     InsecureBaseUrl {
         /// The URL as given.
         url: String,
@@ -88,29 +98,64 @@ pub enum BuildError {
     Http(#[source] reqwest::Error),
 }
 
-/// Per-client state that every request reads through the hooks: the API key and the user agent.
+/// Per-client state that every request reads through the hooks: the credentials and the
+/// options.
 ///
 /// It is opaque: build a [`Client`] with [`Client::builder`] or [`Client::from_env`].
-/// Its `Debug` output never contains the key.
+/// Its `Debug` output never contains the API key or the bearer token.
 #[derive(Clone)]
 pub struct ClientState {
-    api_key: HeaderValue,
+    /// `X-Api-Key`'s value, marked sensitive.
+    api_key: Option<HeaderValue>,
+    /// `Authorization: Bearer <token>`'s value, marked sensitive.
+    bearer: Option<HeaderValue>,
     options: Options,
 }
 
 impl ClientState {
-    /// Adds the API key to a request bound for the Agni API.
-    pub(crate) fn authenticate(&self, request: &mut reqwest::Request) {
-        request
-            .headers_mut()
-            .insert(API_KEY_HEADER, self.api_key.clone());
+    /// Adds to a request bound for the Agni API the first of `accepted` this client holds (see
+    /// [`Credential`]); nothing if `accepted` is empty. Fails, naming `operation` and how to
+    /// configure what it needs, if the client holds none of them.
+    pub(crate) fn authenticate(
+        &self,
+        request: &mut reqwest::Request,
+        accepted: &[Credential],
+        operation: &str,
+    ) -> Result<(), String> {
+        for credential in accepted {
+            let header = match credential {
+                Credential::ApiKey => self.api_key.clone().map(|key| (API_KEY_HEADER, key)),
+                Credential::Bearer => self.bearer.clone().map(|token| (AUTHORIZATION.as_str(), token)),
+                Credential::Anonymous => return Ok(()),
+            };
+            if let Some((name, value)) = header {
+                request.headers_mut().insert(name, value);
+                return Ok(());
+            }
+        }
+        if accepted.is_empty() {
+            return Ok(());
+        }
+        let key = format!("an API key: call `.api_key(..)` or set {API_KEY_ENV}");
+        let token = format!("a bearer token: call `.bearer_token(..)` or set {BEARER_TOKEN_ENV}");
+        let needs = match (
+            accepted.contains(&Credential::ApiKey),
+            accepted.contains(&Credential::Bearer),
+        ) {
+            (true, true) => format!("{key}, or {token}"),
+            (true, false) => key,
+            (false, _) => token,
+        };
+        Err(format!("{operation} needs {needs}"))
     }
 }
 
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |value: &Option<HeaderValue>| value.as_ref().map(|_| "<redacted>");
         f.debug_struct("ClientState")
-            .field("api_key", &"<redacted>")
+            .field("api_key", &redacted(&self.api_key))
+            .field("bearer_token", &redacted(&self.bearer))
             .finish()
     }
 }
@@ -127,6 +172,7 @@ impl fmt::Debug for ClientState {
 #[derive(Default)]
 pub struct ClientBuilder {
     api_key: Option<String>,
+    bearer_token: Option<String>,
     base_url: Option<String>,
     allow_insecure_http: bool,
     options: Options,
@@ -139,6 +185,10 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("base_url", &self.base_url)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("options", &self.options)
@@ -165,6 +215,27 @@ impl ClientBuilder {
     /// ```
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Sets the bearer token (a JWT access token) sent as `Authorization: Bearer <token>` to the
+    /// operations whose docs ask for one instead of the API key: the Cal.com agent operations
+    /// (`get_agent_calcom_info`, `get_agent_calcom_status`, `assign_calcom_account_to_agent`),
+    /// and, when the client has it, the Cal.com appointment and disconnect operations. Each
+    /// operation sends the credential its `security` names; one that needs a token the client
+    /// does not hold fails with [`Error::InvalidRequest`](crate::Error::InvalidRequest) before
+    /// anything is sent. A client needs an API key, a bearer token or both.
+    ///
+    /// ```
+    /// let client = agni::Client::builder()
+    ///     .api_key("sk_live_example")
+    ///     .bearer_token("eyJhbGciOiJIUzI1NiJ9.example")
+    ///     .build()?;
+    /// assert!(!format!("{client:?}").contains("eyJhbGciOiJIUzI1NiJ9"));
+    /// # Ok::<(), agni::BuildError>(())
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
         self
     }
 
@@ -284,16 +355,14 @@ impl ClientBuilder {
     ///
     /// ```
     /// let missing = agni::Client::builder().build();
-    /// assert!(matches!(missing, Err(agni::BuildError::MissingApiKey)));
+    /// assert!(matches!(missing, Err(agni::BuildError::MissingCredentials)));
     /// ```
     pub fn build(self) -> Result<Client, BuildError> {
-        let api_key = self
-            .api_key
-            .filter(|key| !key.trim().is_empty())
-            .ok_or(BuildError::MissingApiKey)?;
-        let mut api_key = HeaderValue::from_str(&api_key).map_err(|_| BuildError::InvalidApiKey)?;
-        // reqwest and http print sensitive header values as "Sensitive" in Debug output.
-        api_key.set_sensitive(true);
+        let api_key = sensitive_header(self.api_key, "", BuildError::InvalidApiKey)?;
+        let bearer = sensitive_header(self.bearer_token, "Bearer ", BuildError::InvalidBearerToken)?;
+        if api_key.is_none() && bearer.is_none() {
+            return Err(BuildError::MissingCredentials);
+        }
 
         let base_url = validate_base_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
@@ -323,10 +392,27 @@ impl ClientBuilder {
             .map_err(BuildError::Http)?;
         let state = ClientState {
             api_key,
+            bearer,
             options: self.options,
         };
         Ok(Client::new_with_client(&base_url, http, state))
     }
+}
+
+/// A credential as a header value: `None` if absent or blank, `invalid` if it cannot be sent
+/// (control characters, non-ASCII bytes). The value is marked sensitive, so reqwest and http
+/// print it as "Sensitive" in Debug output.
+fn sensitive_header(
+    credential: Option<String>,
+    prefix: &str,
+    invalid: BuildError,
+) -> Result<Option<HeaderValue>, BuildError> {
+    let Some(credential) = credential.filter(|c| !c.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let mut value = HeaderValue::from_str(&format!("{prefix}{credential}")).map_err(|_| invalid)?;
+    value.set_sensitive(true);
+    Ok(Some(value))
 }
 
 /// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, `::1`), where plain http
@@ -378,7 +464,8 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// Builds a client from `RAVAN_API_KEY` and, if set, `AGNI_BASE_URL`.
+    /// Builds a client from `RAVAN_API_KEY` and/or `RAVAN_BEARER_TOKEN` (at least one) and, if
+    /// set, `AGNI_BASE_URL`.
     ///
     /// ```no_run
     /// let client = agni::Client::from_env()?;
@@ -388,6 +475,9 @@ impl Client {
         let mut builder = Client::builder();
         if let Ok(key) = std::env::var(API_KEY_ENV) {
             builder = builder.api_key(key);
+        }
+        if let Ok(token) = std::env::var(BEARER_TOKEN_ENV) {
+            builder = builder.bearer_token(token);
         }
         if let Ok(url) = std::env::var(BASE_URL_ENV) {
             builder = builder.base_url(url);
@@ -478,7 +568,7 @@ mod tests {
     fn api_key_is_validated_and_never_printed() {
         assert!(matches!(
             Client::builder().api_key("  ").build(),
-            Err(BuildError::MissingApiKey)
+            Err(BuildError::MissingCredentials)
         ));
         assert!(matches!(
             Client::builder().api_key("bad\nkey").build(),
@@ -490,5 +580,69 @@ mod tests {
             .expect("valid");
         assert!(!format!("{client:?}").contains("sk_secret_123"));
         assert!(!format!("{client:#?}").contains("sk_secret_123"));
+    }
+
+    #[test]
+    fn bearer_token_is_validated_and_never_printed() {
+        assert!(matches!(
+            Client::builder().bearer_token("bad\u{7f}token").build(),
+            Err(BuildError::InvalidBearerToken)
+        ));
+        assert!(matches!(
+            Client::builder().bearer_token("é").build(),
+            Err(BuildError::InvalidBearerToken)
+        ));
+        let builder = Client::builder().bearer_token("jwt_secret_456");
+        assert!(!format!("{builder:?}").contains("jwt_secret_456"));
+        let client = builder.build().expect("a token alone is enough");
+        assert!(!format!("{client:?}").contains("jwt_secret_456"));
+        assert!(!format!("{client:#?}").contains("jwt_secret_456"));
+    }
+
+    fn request() -> reqwest::Request {
+        reqwest::Request::new(
+            reqwest::Method::GET,
+            "https://api.ravan.ai/x".parse().expect("a URL"),
+        )
+    }
+
+    #[test]
+    fn each_operation_gets_the_first_credential_it_accepts() {
+        let both = ClientState {
+            api_key: sensitive_header(Some("k".into()), "", BuildError::InvalidApiKey).unwrap(),
+            bearer: sensitive_header(Some("t".into()), "Bearer ", BuildError::InvalidBearerToken)
+                .unwrap(),
+            options: Options::default(),
+        };
+        let headers = |state: &ClientState, accepted: &[Credential]| {
+            let mut request = request();
+            state.authenticate(&mut request, accepted, "op").map(|()| {
+                let get = |name: &str| {
+                    request.headers().get(name).map(|v| v.to_str().unwrap_or("").to_owned())
+                };
+                (get(API_KEY_HEADER), get("authorization"))
+            })
+        };
+        let key = (Some("k".to_owned()), None);
+        let token = (None, Some("Bearer t".to_owned()));
+        assert_eq!(headers(&both, &[Credential::ApiKey]), Ok(key.clone()));
+        assert_eq!(headers(&both, &[Credential::Bearer, Credential::ApiKey]), Ok(token.clone()));
+        assert_eq!(headers(&both, &[]), Ok((None, None)));
+
+        let key_only = ClientState { bearer: None, ..both.clone() };
+        assert_eq!(headers(&key_only, &[Credential::Bearer, Credential::ApiKey]), Ok(key));
+        assert_eq!(
+            headers(&key_only, &[Credential::Bearer, Credential::Anonymous]),
+            Ok((None, None))
+        );
+        let error = headers(&key_only, &[Credential::Bearer]).unwrap_err();
+        assert_eq!(
+            error,
+            "op needs a bearer token: call `.bearer_token(..)` or set RAVAN_BEARER_TOKEN"
+        );
+        let token_only = ClientState { api_key: None, ..both };
+        assert_eq!(headers(&token_only, &[Credential::Bearer]), Ok(token));
+        let error = headers(&token_only, &[Credential::ApiKey]).unwrap_err();
+        assert!(error.contains("RAVAN_API_KEY"), "{error}");
     }
 }

@@ -6,16 +6,32 @@ use std::future::Future;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
-use crate::{Client, ClientState};
+use crate::{
+    Client, ClientState,
+    call::{Credential, Operation, with_call},
+};
+
+/// The description used if `pre` ever ran outside `call::send` (every generated `send` goes
+/// through it): the spec's global requirement, the API key.
+static API_KEY_ONLY: Operation = Operation {
+    id: "",
+    method: "",
+    path: "",
+    auth: &[Credential::ApiKey],
+};
 
 impl ClientHooks<ClientState> for Client {
+    /// Adds the credential the operation's `security` asks for. Without one the client holds, it
+    /// fails with `InvalidRequest` here, before anything is sent.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner().authenticate(request);
-        Ok(())
+        let operation = with_call(|call| call.operation).unwrap_or(&API_KEY_ONLY);
+        self.inner()
+            .authenticate(request, operation.auth, operation.id)
+            .map_err(progenitor_client::Error::InvalidRequest)
     }
 
     // Returns the retry loop's future itself rather than awaiting it in an `async fn`: one

@@ -14,7 +14,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 
 use crate::{
     Client, ClientState, Error, ResponseValue,
-    call::{Operation, send_request},
+    call::{Credential, Operation, send_request},
     types,
 };
 
@@ -23,6 +23,7 @@ static OPERATION: Operation = Operation {
     id: "upload_knowledge_file",
     method: "POST",
     path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
+    auth: &[Credential::ApiKey],
 };
 
 /// The kinds of file a knowledge base accepts.

@@ -26,6 +26,8 @@
 //!   leniently (both field spellings, numbers as strings, unknown enum values).
 //!
 //! The wrapper, by concern:
+//! - [`Timestamp`], [`SelectedTools`] (`model`): hand-written types the generated ones use for
+//!   every timestamp and every agent's tool list, and the lenient decoding helpers;
 //! - [`client`]: configuration — the builder, the environment, [`Options`], redacted credentials;
 //! - `hooks`, `retry`, `call`: the one path every request takes — authentication, timeouts,
 //!   the size cap, safe retries, tracing, and mapping into [`Error`] (`error`);
@@ -45,8 +47,7 @@ pub mod client;
 mod error;
 mod hooks;
 pub mod knowledge;
-#[doc(hidden)]
-pub mod lenient;
+mod model;
 pub mod pagination;
 pub mod phone;
 pub mod recordings;
@@ -63,6 +64,7 @@ pub use calls::{LiveKitToken, StartCall, StartedCall};
 pub use client::{BuildError, ClientBuilder, ClientState, Options};
 pub use error::{ApiError, Error, ErrorCode, LostStage, Result};
 pub use generated::{ByteStream, Client, ResponseValue, builder, types};
+pub use model::{SelectedTools, Timestamp, TimestampError};
 pub use phone::E164;
 pub use retry::RetryPolicy;
 

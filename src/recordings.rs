@@ -36,6 +36,7 @@ use tracing::Instrument;
 
 use crate::{
     Client, Error,
+    call::Credential,
     client::is_loopback,
     error::{ApiError, LostStage, excerpt},
     retry::classify,
@@ -415,7 +416,9 @@ impl Client {
                 .build()
                 .map_err(|e| Error::InvalidRequest(format!("cannot build the request: {e}")))?;
             if send_key {
-                progenitor_client::ClientInfo::inner(self).authenticate(&mut request);
+                progenitor_client::ClientInfo::inner(self)
+                    .authenticate(&mut request, &[Credential::ApiKey], OPERATION)
+                    .map_err(Error::InvalidRequest)?;
             }
             tracing::debug!(
                 hop = *hops,

@@ -142,6 +142,7 @@ pub(crate) fn execute(
         id: operation_id,
         method: "",
         path: "",
+        auth: &[],
     };
     let operation = with_call(|call| call.operation).unwrap_or(&fallback);
     let span = tracing::info_span!(

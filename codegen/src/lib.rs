@@ -6,8 +6,14 @@
 //! functions with the same input, the checked-in files are byte-for-byte the code that is
 //! compiled; `cargo xtask generate --check` proves it in CI.
 
+mod attrs;
+mod docs;
+mod enums;
+mod extra;
 mod lenient;
+mod model;
 mod send;
+mod spec;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -28,11 +34,18 @@ pub enum Error {
     /// progenitor produced tokens that are not a Rust file (a progenitor bug).
     #[error("generated code does not parse as Rust: {0}")]
     Syntax(#[from] syn::Error),
+    /// An operation's `security` names something the client cannot send.
+    #[error("unsupported security requirement: {0}")]
+    Security(String),
+    /// A schema clashes with what a pass adds (a property named `extra`).
+    #[error("a schema clashes with the generated code: {0}")]
+    Clash(String),
 }
 
 /// The progenitor settings for `agni`: builder methods grouped in one extension trait per tag,
-/// an inner `ClientState` that carries auth and policy, and hooks that `agni` must implement
-/// (a missing implementation is a compile error, not a silent default).
+/// an inner `ClientState` that carries auth and policy, hooks that `agni` must implement
+/// (a missing implementation is a compile error, not a silent default), and the hand-written
+/// model types (`Timestamp`, `SelectedTools`) in place of what typify would write for them.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
@@ -41,16 +54,27 @@ pub fn settings() -> GenerationSettings {
         .with_inner_type(quote! { crate::ClientState })
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq");
+    model::register(&mut settings);
     settings
 }
 
 /// Generates the formatted Rust client for an OpenAPI document given as YAML text.
+///
+/// After progenitor, the passes run in this order: `send` (every operation through
+/// `agni::call`, with its credentials), `enums` (Rust variant names, other spellings, value
+/// docs), `extra` (unknown fields kept), `lenient` (decoding what the service really sends;
+/// it appends each enum's `Unknown` variant, so it runs after `enums`), `docs` (the docs typify
+/// leaves out).
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
-    let spec = parse(spec_yaml)?;
-    let tokens = Generator::new(&settings()).generate_tokens(&spec)?;
+    let document = spec::parse(spec_yaml)?;
+    let credentials = spec::credentials(&document.openapi)?;
+    let tokens = Generator::new(&settings()).generate_tokens(&document.openapi)?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    send::route_through_agni(&mut file);
+    send::route_through_agni(&mut file, &credentials)?;
+    enums::apply(&mut file, &document.enum_docs);
+    extra::apply(&mut file)?;
     lenient::apply(&mut file);
+    docs::apply(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
@@ -62,12 +86,8 @@ pub const MOCK_CRATE_PATH: &str = "agni";
 /// document: `operations::{Op}When`/`{Op}Then` wrappers and a `MockServerExt` trait with one method
 /// per operation. Same settings as [`generate`], so the types they name are the client's types.
 pub fn generate_httpmock(spec_yaml: &str) -> Result<String, Error> {
-    let spec = parse(spec_yaml)?;
-    let tokens = Generator::new(&settings()).httpmock(&spec, MOCK_CRATE_PATH)?;
+    let document = spec::parse(spec_yaml)?;
+    let tokens = Generator::new(&settings()).httpmock(&document.openapi, MOCK_CRATE_PATH)?;
     let file: syn::File = syn::parse2(tokens)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
-}
-
-fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
-    serde_saphyr::from_str(spec_yaml).map_err(|e| Error::Parse(e.to_string()))
 }

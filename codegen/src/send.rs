@@ -3,12 +3,15 @@
 //! progenitor's builders end in `send(self) -> Result<ResponseValue<T>, progenitor_client::Error<E>>`.
 //! This pass renames that method to a private `send_generated` and adds a public `send` that
 //! returns `agni::Error` instead, handing `agni::call::send` a static description of the
-//! operation (id, method, path template) for tracing and retries. One rewrite here gives all
-//! operations one error type; nothing is edited per operation.
+//! operation (id, method, path template) for tracing and retries, and the credentials its
+//! `security` accepts (see [`crate::spec::credentials`]), which the request hook sends. One rewrite
+//! here gives all operations one error type; nothing is edited per operation.
 //!
 //! Inside `send_generated`, progenitor decodes each answer with `ResponseValue::from_response`;
 //! the pass points those calls at `agni::call::from_response`, the same function made cheaper
 //! (headers moved rather than copied, the body parsed as one checked `str`).
+
+use std::collections::BTreeMap;
 
 use quote::format_ident;
 use syn::{
@@ -18,8 +21,14 @@ use syn::{
     visit_mut::{self, VisitMut},
 };
 
-/// Applies the rewrite to the generated file's `builder` module.
-pub fn route_through_agni(file: &mut syn::File) {
+use crate::{Error, spec::Credential};
+
+/// `(METHOD, path)` -> the credentials the operation accepts, from [`crate::spec::credentials`].
+pub type Credentials = BTreeMap<(String, String), Vec<Credential>>;
+
+/// Applies the rewrite to the generated file's `builder` module; fails if an operation's
+/// credentials are unknown.
+pub fn route_through_agni(file: &mut syn::File, credentials: &Credentials) -> Result<(), Error> {
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
         if module.ident != "builder" {
@@ -33,7 +42,7 @@ pub fn route_through_agni(file: &mut syn::File) {
                 let mut wrappers = Vec::new();
                 for member in &mut block.items {
                     if let ImplItem::Fn(method) = member
-                        && let Some(wrapper) = wrap_send(method)
+                        && let Some(wrapper) = wrap_send(method, credentials)?
                     {
                         wrappers.push(ImplItem::Fn(wrapper));
                     }
@@ -42,17 +51,30 @@ pub fn route_through_agni(file: &mut syn::File) {
             }
         }
     }
+    Ok(())
 }
 
 /// Turns progenitor's `send` into `send_generated` and returns the public wrapper, or `None`
 /// if `method` is not a generated `send`.
-fn wrap_send(method: &mut ImplItemFn) -> Option<ImplItemFn> {
+fn wrap_send(
+    method: &mut ImplItemFn,
+    credentials: &Credentials,
+) -> Result<Option<ImplItemFn>, Error> {
     if method.sig.ident != "send" || method.sig.asyncness.is_none() {
-        return None;
+        return Ok(None);
     }
-    let success = success_type(&method.sig.output)?;
-    let (http_method, path) = method_and_path(&method.attrs)?;
-    let id = operation_id(method)?;
+    let (Some(success), Some((http_method, path)), Some(id)) = (
+        success_type(&method.sig.output),
+        method_and_path(&method.attrs),
+        operation_id(method),
+    ) else {
+        return Ok(None);
+    };
+    let auth = credentials
+        .get(&(http_method.clone(), path.clone()))
+        .ok_or_else(|| Error::Security(format!("{http_method} {path}: not in the spec")))?
+        .iter()
+        .map(|credential| format_ident!("{}", credential.variant()));
     let docs: Vec<_> = method
         .attrs
         .iter()
@@ -72,17 +94,18 @@ fn wrap_send(method: &mut ImplItemFn) -> Option<ImplItemFn> {
     method.attrs.retain(|a| !a.path().is_ident("doc"));
     DecodeThroughAgni.visit_block_mut(&mut method.block);
 
-    Some(syn::parse_quote! {
+    Ok(Some(syn::parse_quote! {
         #(#docs)*
         pub async fn send(self) -> Result<ResponseValue<#success>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: #id,
                 method: #http_method,
                 path: #path,
+                auth: &[#(crate::call::Credential::#auth),*],
             };
             crate::call::#send(&OPERATION, self.send_generated()).await
         }
-    })
+    }))
 }
 
 /// Replaces `ResponseValue::from_response(..)` with `crate::call::from_response(..)`.
@@ -195,7 +218,11 @@ mod tests {
                 }
             }
         };
-        route_through_agni(&mut file);
+        let credentials = Credentials::from([(
+            ("GET".to_owned(), "/api/v1/agents/{id}/".to_owned()),
+            vec![Credential::Bearer, Credential::ApiKey],
+        )]);
+        route_through_agni(&mut file, &credentials).expect("known operation");
         let expected: syn::File = syn::parse_quote! {
             pub mod builder {
                 impl<'a> GetAgent<'a> {
@@ -212,6 +239,7 @@ mod tests {
                             id: "get_agent",
                             method: "GET",
                             path: "/api/v1/agents/{id}/",
+                            auth: &[crate::call::Credential::Bearer, crate::call::Credential::ApiKey],
                         };
                         crate::call::send(&OPERATION, self.send_generated()).await
                     }
@@ -219,5 +247,21 @@ mod tests {
             }
         };
         assert_eq!(quote!(#file).to_string(), quote!(#expected).to_string());
+    }
+
+    #[test]
+    fn an_operation_missing_from_the_spec_fails() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> GetAgent<'a> {
+                    ///Sends a `GET` request to `/elsewhere`
+                    pub async fn send(self) -> Result<ResponseValue<types::GetAgentResponse>, Error<types::ErrorBody>> {
+                        let info = OperationInfo { operation_id: "get_agent" };
+                    }
+                }
+            }
+        };
+        let error = route_through_agni(&mut file, &Credentials::new()).unwrap_err();
+        assert!(error.to_string().contains("GET /elsewhere"), "{error}");
     }
 }
