@@ -7,9 +7,10 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AddContactsRequest`
+    ///The body of AddContactsToCampaign.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddContactsRequest {
+        ///The contacts to add (their IDs); each is queued as pending.
         #[serde(alias = "contactIds")]
         pub contact_ids: ::std::vec::Vec<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -33,8 +34,10 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub added_count: ::std::option::Option<i32>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -47,7 +50,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AddKnowledgeBaseSourcesRequest`
+    ///The body of AddKnowledgeBaseSources (its JSON variant; files go through `Client::upload_knowledge_file`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AddKnowledgeBaseSourcesRequest {
         ///Inline text sources
@@ -74,13 +77,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AddKnowledgeBaseSourcesResponse`
+    ///The answer of AddKnowledgeBaseSources.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AddKnowledgeBaseSourcesResponse {
+        ///The knowledge base with its new sources.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<AddKnowledgeBaseSourcesResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -93,12 +99,14 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AddKnowledgeBaseSourcesResponseData`
+    ///The knowledge base with its new sources.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AddKnowledgeBaseSourcesResponseData {
+        ///The knowledge base after adding the sources.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<KnowledgeBase>,
+        ///The URL sources being crawled.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "urlSources",
@@ -115,7 +123,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AddTwilioNumberRequest`
+    ///The body of AddTwilioNumber: a number you own in your Twilio account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddTwilioNumberRequest {
         ///Display name
@@ -165,13 +173,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AddTwilioNumberResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of AddTwilioNumber.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddTwilioNumberResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<PurchasedNumber>,
+        ///The number as added.
+        pub data: PurchasedNumber,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -184,9 +194,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Agent`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A voice agent: its voice, model, prompt, tools and call behaviour.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Agent {
+        ///The accents the agent's voice uses.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub accent: ::std::vec::Vec<::std::string::String>,
         ///Display name of the agent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentName")]
@@ -211,10 +225,53 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "beginMessage")]
         pub begin_message: ::std::option::Option<::std::string::String>,
+        ///The name of the agent's Cal.com account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomAccountName")]
+        pub calcom_account_name: ::std::option::Option<::std::string::String>,
+        ///The agent's private Cal.com API key, when it has one. The service returns it in clear text, so treat the agent object as a secret.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomApiKey")]
+        pub calcom_api_key: ::std::option::Option<::std::string::String>,
+        ///The Cal.com API base URL of the agent's private connection.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomApiUrl")]
+        pub calcom_api_url: ::std::option::Option<::std::string::String>,
+        ///The Cal.com calendar (event type) the agent books into.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomCalendarId")]
+        pub calcom_calendar_id: ::std::option::Option<::std::string::String>,
+        ///Where the agent's Cal.com connection comes from, such as its own key or a linked organization account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomConnectionType")]
+        pub calcom_connection_type: ::std::option::Option<::std::string::String>,
+        ///The status of the agent's Cal.com connection.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomStatus")]
+        pub calcom_status: ::std::option::Option<::std::string::String>,
+        ///The IANA time zone the agent books appointments in, such as `America/New_York`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calendarTimezone")]
+        pub calendar_timezone: ::std::option::Option<::std::string::String>,
+        ///The agent's call totals (ListAgents).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "callStats")]
+        pub call_stats: ::std::option::Option<AgentCallStats>,
         ///Creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///Where the agent hands a call over in an emergency, such as a phone number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "emergencyFallback")]
+        pub emergency_fallback: ::std::option::Option<::std::string::String>,
+        ///Whether the agent's voice expresses emotion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub emotion: ::std::option::Option<bool>,
         ///Whether to enable voicemail detection
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "enableVoicemailDetection")]
@@ -223,13 +280,36 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
-        ///Unique agent ID
+        ///How long the caller may stay silent before the call ends, in milliseconds. The docs spell it `endcallOnSilenceDuration` (sic).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "endcallOnSilenceDuration",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub endcall_on_silence_duration: ::std::option::Option<i32>,
+        ///The GoHighLevel users that appointments booked by the agent are assigned to. The docs show the key without a type, so it stays JSON as sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ghlAssignUserIdList")]
+        pub ghl_assign_user_id_list: ::std::option::Option<::serde_json::Value>,
+        ///The GoHighLevel calendar the agent books into.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ghlCalendarId")]
+        pub ghl_calendar_id: ::std::option::Option<::std::string::String>,
+        ///Unique agent ID
+        pub id: ::std::string::String,
         ///Integration configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///How readily the agent stops speaking when the caller talks over it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "interruptionSensitivity",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub interruption_sensitivity: ::std::option::Option<f64>,
         ///IVR (Interactive Voice Response) configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
@@ -249,20 +329,33 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
+        ///Whether the agent remembers earlier conversations with the same caller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory: ::std::option::Option<bool>,
         ///LLM model identifier
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         ///Internal name of the agent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Organization this agent belongs to
+        ///The organization the agent belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The structured data to extract from each call once it ends.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "postCallAnalysisData",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub post_call_analysis_data: ::std::vec::Vec<PostCallAnalysisField>,
         ///Model to use for post-call analysis
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "postCallAnalysisModel")]
         pub post_call_analysis_model: ::std::option::Option<::std::string::String>,
+        ///The agent's system prompt. It may use template variables such as `{{current_time_Asia/Calcutta}}` and the call's `prompt_dynamic_variables`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
         ///Maximum number of reminders to send
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
@@ -271,6 +364,10 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_max_count: ::std::option::Option<i32>,
+        ///What the agent says when the caller has been silent for `reminder_trigger_ms`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "reminderMessage")]
+        pub reminder_message: ::std::option::Option<::std::string::String>,
         ///Milliseconds before sending a reminder
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
@@ -291,20 +388,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "s2sModel")]
         pub s2s_model: ::std::option::Option<::std::string::String>,
-        ///Tools selected for this agent
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(
-            alias = "selectedTools",
-            deserialize_with = "crate::model::lenient::null_default"
-        )]
-        pub selected_tools: ::serde_json::Map<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-        ///Who speaks first: agent or user
+        ///The Salesforce calendar the agent books into.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "salesforceCalendarId")]
+        pub salesforce_calendar_id: ::std::option::Option<::std::string::String>,
+        ///The tools enabled for the agent, as tool ids. Writing it replaces the whole set: tools left out are detached, and an empty list detaches all.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "selectedTools")]
+        pub selected_tools: ::std::option::Option<crate::SelectedTools>,
+        ///Who speaks first when a conversation starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "startSpeaker")]
-        pub start_speaker: ::std::option::Option<::std::string::String>,
+        pub start_speaker: ::std::option::Option<StartSpeaker>,
+        ///Whether the agent takes calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<AgentStatus>,
         ///LLM temperature setting
@@ -313,12 +409,25 @@ pub mod types {
         pub temperature: ::std::option::Option<f64>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "updatedAt")]
-        pub updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "updatedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
         ///Voice ID for TTS
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceId")]
         pub voice_id: ::std::option::Option<::std::string::String>,
+        ///Custom patterns for voicemail detection. The docs disable them with `null`; an empty list sends `[]` instead, and `extra` can send a `null`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "voicemailCustomPatterns",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub voicemail_custom_patterns: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Voicemail detection timeout in milliseconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
@@ -331,6 +440,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voicemailMessage")]
         pub voicemail_message: ::std::option::Option<::std::string::String>,
+        ///The URLs that receive the agent's call events (the after-call webhook).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "webhookUrls",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub webhook_urls: ::std::vec::Vec<::std::string::String>,
         ///Associated widget settings ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "widgetSettingsId")]
@@ -345,7 +461,44 @@ pub mod types {
             Default::default()
         }
     }
-    ///Status of the agent
+    ///Call totals of an agent, as ListAgents reports them. The keys vary per agent in the docs' examples (`totalCalls`, `noAnswerCalls`, `completedCalls`); the documented ones are typed and any other stays in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AgentCallStats {
+        ///How many of its calls completed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "completedCalls",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub completed_calls: ::std::option::Option<i64>,
+        ///How many of its outbound calls nobody answered.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "noAnswerCalls",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub no_answer_calls: ::std::option::Option<i64>,
+        ///How many calls the agent has had.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalCalls",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_calls: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AgentCallStats {
+        pub fn builder() -> builder::AgentCallStats {
+            Default::default()
+        }
+    }
+    ///Whether an agent takes calls, as UpdateAgentStatus sets it and every agent reports it.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -358,12 +511,21 @@ pub mod types {
         PartialOrd
     )]
     pub enum AgentStatus {
+        /// No status set (protojson's zero value, which the service usually omits).
+        ///
+        /// Sent as `AGENT_STATUS_UNSPECIFIED`; `UNSPECIFIED`, `unspecified` decode to it as well.
         #[serde(rename = "AGENT_STATUS_UNSPECIFIED")]
         #[serde(alias = "UNSPECIFIED", alias = "unspecified")]
         Unspecified,
+        /// The agent answers and places calls.
+        ///
+        /// Sent as `AGENT_STATUS_ACTIVE`; `ACTIVE`, `active` decode to it as well.
         #[serde(rename = "AGENT_STATUS_ACTIVE")]
         #[serde(alias = "ACTIVE", alias = "active")]
         Active,
+        /// The agent is paused and takes no calls.
+        ///
+        /// Sent as `AGENT_STATUS_INACTIVE`; `INACTIVE`, `inactive` decode to it as well.
         #[serde(rename = "AGENT_STATUS_INACTIVE")]
         #[serde(alias = "INACTIVE", alias = "inactive")]
         Inactive,
@@ -412,19 +574,89 @@ pub mod types {
             value.parse()
         }
     }
-    ///`AgentTool`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The status an agent is created or updated with; the v3 docs spell it `ACTIVE` or `INACTIVE` on these two operations.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AgentStatusSetting {
+        /// The agent answers and places calls.
+        ///
+        /// Sent as `ACTIVE`.
+        #[serde(rename = "ACTIVE")]
+        Active,
+        /// The agent is paused and takes no calls.
+        ///
+        /// Sent as `INACTIVE`.
+        #[serde(rename = "INACTIVE")]
+        Inactive,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for AgentStatusSetting {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Active => f.write_str("ACTIVE"),
+                Self::Inactive => f.write_str("INACTIVE"),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AgentStatusSetting {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ACTIVE" => Ok(Self::Active),
+                "INACTIVE" => Ok(Self::Inactive),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AgentStatusSetting {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AgentStatusSetting {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A tool an agent can use during calls: a function, a webhook, a call transfer.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AgentTool {
-        ///Tool definition schema
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::model::lenient::null_default")]
-        pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The agent the tool is attached to (list and get only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
+        pub agent_id: ::std::option::Option<::std::string::String>,
+        ///What the tool does and how it is called.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition: ::std::option::Option<ToolDefinition>,
         ///Tool description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///Unique tool ID
+        ///The tool's functions that are switched on (list and get only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(alias = "enabledFunctions")]
+        pub enabled_functions: ::std::option::Option<EnabledFunctions>,
+        ///Unique tool ID
+        pub id: ::std::string::String,
         ///Whether the tool is active
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "isActive")]
@@ -449,6 +681,69 @@ pub mod types {
             Default::default()
         }
     }
+    ///Links an organization-level Cal.com account to an agent, or unlinks it. `calcom_account_id` is required and nullable so that it is always sent: `None` sends `null`, which unlinks (the catalog marks it optional, but a client that leaves out a null cannot unlink).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AssignCalcomAccountRequest {
+        ///The organization-level Cal.com account to link (a UUID), or `None` to unlink.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(alias = "calcomAccountId")]
+        pub calcom_account_id: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AssignCalcomAccountRequest {
+        pub fn builder() -> builder::AssignCalcomAccountRequest {
+            Default::default()
+        }
+    }
+    ///The answer of AssignCalcomAccountToAgent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AssignCalcomAccountResponse {
+        ///The agent's Cal.com link as it now is.
+        pub data: AssignCalcomAccountResult,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AssignCalcomAccountResponse {
+        pub fn builder() -> builder::AssignCalcomAccountResponse {
+            Default::default()
+        }
+    }
+    ///An agent's Cal.com link after AssignCalcomAccountToAgent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AssignCalcomAccountResult {
+        ///The agent's ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
+        pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The agent's display name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
+        pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The linked account's ID, or none when the agent was unlinked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomAccountId")]
+        pub calcom_account_id: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AssignCalcomAccountResult {
+        pub fn builder() -> builder::AssignCalcomAccountResult {
+            Default::default()
+        }
+    }
     ///Position of the bot widget on screen
     #[derive(
         ::serde::Deserialize,
@@ -462,18 +757,33 @@ pub mod types {
         PartialOrd
     )]
     pub enum BotPosition {
+        /// No position set (protojson's zero value); the widget uses its default, the bottom right.
+        ///
+        /// Sent as `BOT_POSITION_UNSPECIFIED`; `UNSPECIFIED`, `unspecified` decode to it as well.
         #[serde(rename = "BOT_POSITION_UNSPECIFIED")]
         #[serde(alias = "UNSPECIFIED", alias = "unspecified")]
         Unspecified,
+        /// The bottom right corner of the page.
+        ///
+        /// Sent as `BOT_POSITION_BOTTOM_RIGHT`; `BOTTOM_RIGHT`, `bottom_right`, `bottom-right` decode to it as well.
         #[serde(rename = "BOT_POSITION_BOTTOM_RIGHT")]
         #[serde(alias = "BOTTOM_RIGHT", alias = "bottom_right", alias = "bottom-right")]
         BottomRight,
+        /// The bottom left corner of the page.
+        ///
+        /// Sent as `BOT_POSITION_BOTTOM_LEFT`; `BOTTOM_LEFT`, `bottom_left`, `bottom-left` decode to it as well.
         #[serde(rename = "BOT_POSITION_BOTTOM_LEFT")]
         #[serde(alias = "BOTTOM_LEFT", alias = "bottom_left", alias = "bottom-left")]
         BottomLeft,
+        /// The top right corner of the page.
+        ///
+        /// Sent as `BOT_POSITION_TOP_RIGHT`; `TOP_RIGHT`, `top_right`, `top-right` decode to it as well.
         #[serde(rename = "BOT_POSITION_TOP_RIGHT")]
         #[serde(alias = "TOP_RIGHT", alias = "top_right", alias = "top-right")]
         TopRight,
+        /// The top left corner of the page.
+        ///
+        /// Sent as `BOT_POSITION_TOP_LEFT`; `TOP_LEFT`, `top_left`, `top-left` decode to it as well.
         #[serde(rename = "BOT_POSITION_TOP_LEFT")]
         #[serde(alias = "TOP_LEFT", alias = "top_left", alias = "top-left")]
         TopLeft,
@@ -532,9 +842,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///`BulkDeleteRequest`
+    ///The body of BulkDeleteContacts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BulkDeleteRequest {
+        ///The contacts to delete (their IDs); deleting cannot be undone.
         pub ids: ::std::vec::Vec<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
@@ -546,13 +857,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BulkDeleteResponse`
+    ///The answer of BulkDeleteContacts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BulkDeleteResponse {
+        ///How many contacts were deleted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<BulkDeleteResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -565,9 +879,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BulkDeleteResponseData`
+    ///How many contacts were deleted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BulkDeleteResponseData {
+        ///How many contacts were deleted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "deletedCount",
@@ -585,7 +900,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BuyPhoneNumberRequest`
+    ///The body of BuyPhoneNumber: the number and the prices ListAvailableNumbers quoted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BuyPhoneNumberRequest {
         ///Per-minute inbound call price
@@ -622,13 +937,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`BuyPhoneNumberResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of BuyPhoneNumber.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BuyPhoneNumberResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<PurchasedPhoneNumber>,
+        ///The number as bought.
+        pub data: PurchasedPhoneNumber,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -641,27 +958,188 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CalcomAppointment`
+    ///The Cal.com account an agent effectively uses: its own private key, else the organization-level account linked to it, else none.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CalcomAgentAccount {
+        ///The effective account's name, when connected.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "accountName")]
+        pub account_name: ::std::option::Option<::std::string::String>,
+        ///The Cal.com API base URL the agent's bookings go to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "apiBaseUrl")]
+        pub api_base_url: ::std::option::Option<::std::string::String>,
+        ///The effective Cal.com account's ID (a UUID), when connected.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomAccountId")]
+        pub calcom_account_id: ::std::option::Option<::std::string::String>,
+        ///Whether the agent has an effective Cal.com account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connected: ::std::option::Option<bool>,
+        ///The effective connection's status, when connected.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Where the effective connection comes from.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<CalcomAgentAccountType>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl CalcomAgentAccount {
+        pub fn builder() -> builder::CalcomAgentAccount {
+            Default::default()
+        }
+    }
+    ///Where the effective connection comes from.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CalcomAgentAccountType {
+        /// The agent's own private Cal.com API key.
+        ///
+        /// Sent as `agent`.
+        #[serde(rename = "agent")]
+        Agent,
+        /// An organization-level Cal.com account linked to the agent.
+        ///
+        /// Sent as `org_linked`.
+        #[serde(rename = "org_linked")]
+        OrgLinked,
+        /// No Cal.com account.
+        ///
+        /// Sent as `none`.
+        #[serde(rename = "none")]
+        None,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for CalcomAgentAccountType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Agent => f.write_str("agent"),
+                Self::OrgLinked => f.write_str("org_linked"),
+                Self::None => f.write_str("none"),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CalcomAgentAccountType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "agent" => Ok(Self::Agent),
+                "org_linked" => Ok(Self::OrgLinked),
+                "none" => Ok(Self::None),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CalcomAgentAccountType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CalcomAgentAccountType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///An agent's private (agent-level) Cal.com connection.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CalcomAgentStatus {
+        ///The accounts of the connection.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub accounts: ::std::vec::Vec<CalcomAgentStatusAccount>,
+        ///Whether the agent has a private Cal.com connection.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connected: ::std::option::Option<bool>,
+        ///The connection's status, such as `not_connected`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl CalcomAgentStatus {
+        pub fn builder() -> builder::CalcomAgentStatus {
+            Default::default()
+        }
+    }
+    ///One Cal.com account of an agent's private connection.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CalcomAgentStatusAccount {
+        ///The account's display name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "accountName")]
+        pub account_name: ::std::option::Option<::std::string::String>,
+        ///Why the account cannot be used, if it cannot.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///The account's ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///The account's connection status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl CalcomAgentStatusAccount {
+        pub fn builder() -> builder::CalcomAgentStatusAccount {
+            Default::default()
+        }
+    }
+    ///A Cal.com booking as ListCalcomAppointments lists it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CalcomAppointment {
+        ///The agent that made the booking.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The attendee's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "attendeeEmail")]
         pub attendee_email: ::std::option::Option<::std::string::String>,
+        ///The attendee's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "attendeeName")]
         pub attendee_name: ::std::option::Option<::std::string::String>,
+        ///The attendee's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "attendeePhone")]
         pub attendee_phone: ::std::option::Option<::std::string::String>,
+        ///The attendee's IANA time zone.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "attendeeTimezone")]
         pub attendee_timezone: ::std::option::Option<::std::string::String>,
+        ///The booking's UID in Cal.com.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "calcomBookingUid")]
         pub calcom_booking_uid: ::std::option::Option<::std::string::String>,
+        ///How long the appointment lasts, in minutes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "durationMinutes",
@@ -669,20 +1147,33 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_minutes: ::std::option::Option<i64>,
+        ///When the appointment ends.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "endTime")]
-        pub end_time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "endTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub end_time: ::std::option::Option<crate::Timestamp>,
+        ///The booking's ID in Agni.
+        pub id: ::std::string::String,
+        ///The link to join the meeting.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "meetingUrl")]
         pub meeting_url: ::std::option::Option<::std::string::String>,
+        ///The organization the booking belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
+        ///When the appointment starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "startTime")]
-        pub start_time: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "startTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub start_time: ::std::option::Option<crate::Timestamp>,
+        ///The booking's status, such as `booked` or `cancelled`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -695,13 +1186,37 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CalcomEventType`
+    ///One Cal.com appointment, in the spec's flat shape or the current docs' nested one.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct CalcomEventType {
+    pub struct CalcomAppointmentDetail {
+        ///The agent that made the booking.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(alias = "agentId")]
+        pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The booking, where the current docs put it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub appointment: ::std::option::Option<CalcomBooking>,
+        ///The attendee's email address (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeeEmail")]
+        pub attendee_email: ::std::option::Option<::std::string::String>,
+        ///The attendee's name (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeeName")]
+        pub attendee_name: ::std::option::Option<::std::string::String>,
+        ///The attendee's phone number, E.164 (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeePhone")]
+        pub attendee_phone: ::std::option::Option<::std::string::String>,
+        ///The attendee's IANA time zone (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "attendeeTimezone")]
+        pub attendee_timezone: ::std::option::Option<::std::string::String>,
+        ///The booking's UID in Cal.com (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calcomBookingUid")]
+        pub calcom_booking_uid: ::std::option::Option<::std::string::String>,
+        ///How long the appointment lasts, in minutes (flat shape).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "durationMinutes",
@@ -709,16 +1224,147 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_minutes: ::std::option::Option<i64>,
+        ///When the appointment ends (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "endTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub end_time: ::std::option::Option<crate::Timestamp>,
+        ///The appointment's ID (flat shape).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+        ///The link to join the meeting (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "meetingUrl")]
+        pub meeting_url: ::std::option::Option<::std::string::String>,
+        ///The organization the booking belongs to (current docs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "orgId")]
+        pub org_id: ::std::option::Option<::std::string::String>,
+        ///The organization the appointment belongs to (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
+        pub organization_id: ::std::option::Option<::std::string::String>,
+        ///When the appointment starts (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "startTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub start_time: ::std::option::Option<crate::Timestamp>,
+        ///The appointment's status (flat shape).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl CalcomAppointmentDetail {
+        pub fn builder() -> builder::CalcomAppointmentDetail {
+            Default::default()
+        }
+    }
+    ///A Cal.com booking as the current docs show it under `data.appointment`, in the GoHighLevel appointment's shape.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CalcomBooking {
+        ///The agent that made the booking.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
+        pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The display name of the agent that made the booking.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
+        pub agent_name: ::std::option::Option<::std::string::String>,
+        ///When the appointment starts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "appointmentTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub appointment_time: ::std::option::Option<crate::Timestamp>,
+        ///The booked person's email address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactEmail")]
+        pub contact_email: ::std::option::Option<::std::string::String>,
+        ///The booked contact's ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactId")]
+        pub contact_id: ::std::option::Option<::std::string::String>,
+        ///The booked person's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactName")]
+        pub contact_name: ::std::option::Option<::std::string::String>,
+        ///The booked person's phone number, E.164.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactPhone")]
+        pub contact_phone: ::std::option::Option<::std::string::String>,
+        ///When the appointment ends.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "endTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub end_time: ::std::option::Option<crate::Timestamp>,
+        ///The booking's ID in the scheduling provider.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "ghlAppointmentId")]
+        pub ghl_appointment_id: ::std::option::Option<::std::string::String>,
+        ///The booking's ID in Agni.
+        pub id: ::std::string::String,
+        ///The organization the booking belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
+        pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The booking's status, such as `booked` or `cancelled`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl CalcomBooking {
+        pub fn builder() -> builder::CalcomBooking {
+            Default::default()
+        }
+    }
+    ///A Cal.com event type: a kind of meeting that can be booked.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CalcomEventType {
+        ///The currency of `price`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///What the meeting is for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///How long the meeting lasts, in minutes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationMinutes",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub duration_minutes: ::std::option::Option<i64>,
+        ///The event type's ID.
+        pub id: ::std::string::String,
+        ///Whether the event type can be booked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
+        ///What booking costs, in `currency`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
+        ///The event type's URL slug.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
+        ///The event type's title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -731,13 +1377,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CalcomStatusResponse`
+    ///The answer of CalcomStatus.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CalcomStatusResponse {
+        ///The organization's Cal.com connection.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<CalcomStatusResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -750,23 +1399,35 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CalcomStatusResponseData`
+    ///The organization's Cal.com connection.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CalcomStatusResponseData {
+        ///The organization's connected Cal.com accounts.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub accounts: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Whether Cal.com is connected.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub connected: ::std::option::Option<bool>,
+        ///Why the connection does not work, if it does not.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
-        ///Returned when not connected
+        ///An explanation when nothing is connected.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///One of: active, not_connected
+        ///Whether Cal.com is connected.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
+        pub status: ::std::option::Option<CalcomStatusResponseDataStatus>,
         ///Token expiry timestamp (when connected)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "tokenExpires")]
-        pub token_expires: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "tokenExpires",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub token_expires: ::std::option::Option<crate::Timestamp>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -777,21 +1438,89 @@ pub mod types {
             Default::default()
         }
     }
+    ///Whether Cal.com is connected.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CalcomStatusResponseDataStatus {
+        /// Cal.com is connected and its token is valid.
+        ///
+        /// Sent as `active`.
+        #[serde(rename = "active")]
+        Active,
+        /// No Cal.com account is connected.
+        ///
+        /// Sent as `not_connected`.
+        #[serde(rename = "not_connected")]
+        NotConnected,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for CalcomStatusResponseDataStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Active => f.write_str("active"),
+                Self::NotConnected => f.write_str("not_connected"),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CalcomStatusResponseDataStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "active" => Ok(Self::Active),
+                "not_connected" => Ok(Self::NotConnected),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CalcomStatusResponseDataStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CalcomStatusResponseDataStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///One call session as listed by ListCallSessions (lowerCamelCase on the wire).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CallSession {
+        ///The agent that took or placed the call.
         #[serde(
             rename = "agentId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(alias = "agent_id")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///That agent's display name.
         #[serde(
             rename = "agentName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(alias = "agent_name")]
         pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The agent's average response latency during the call, in milliseconds.
         #[serde(
             rename = "callLatencyMs",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -809,12 +1538,14 @@ pub mod types {
         )]
         #[serde(alias = "callee_number")]
         pub callee_number: ::std::option::Option<::std::string::String>,
+        ///The caller's email address, when known.
         #[serde(
             rename = "callerEmail",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(alias = "caller_email")]
         pub caller_email: ::std::option::Option<::std::string::String>,
+        ///The caller's name, when known.
         #[serde(
             rename = "callerName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -847,8 +1578,13 @@ pub mod types {
             rename = "createdAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(alias = "created_at")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "created_at",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The credits the call cost.
         #[serde(
             rename = "creditBreakdown",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -862,6 +1598,7 @@ pub mod types {
         )]
         #[serde(alias = "disconnect_reason")]
         pub disconnect_reason: ::std::option::Option<::std::string::String>,
+        ///The call's length, in seconds.
         #[serde(
             rename = "durationSec",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -877,14 +1614,20 @@ pub mod types {
             rename = "endedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(alias = "ended_at")]
-        pub ended_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "ended_at",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub ended_at: ::std::option::Option<crate::Timestamp>,
+        ///Why the call failed, if it did.
         #[serde(
             rename = "errorMessage",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(alias = "error_message")]
         pub error_message: ::std::option::Option<::std::string::String>,
+        ///The variables extracted from the conversation, as a free-form object.
         #[serde(
             rename = "extractDynamicVariables",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -894,17 +1637,19 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///Call session ID (UUID)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        ///The custom metadata the call was created with.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The organization the call belongs to.
         #[serde(
             rename = "organizationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(alias = "organization_id")]
         pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The data post-call analysis extracted, keyed by the agent's `post_call_analysis_data` names.
         #[serde(
             rename = "postCallAnalysisResult",
             default,
@@ -918,6 +1663,7 @@ pub mod types {
             ::std::string::String,
             ::serde_json::Value,
         >,
+        ///The variables the call's prompt was filled with.
         #[serde(
             rename = "promptDynamicVariables",
             default,
@@ -931,6 +1677,7 @@ pub mod types {
             ::std::string::String,
             ::serde_json::Value,
         >,
+        ///Where to download the recording (`Client::download_recording` fetches it).
         #[serde(
             rename = "recordingUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -949,10 +1696,16 @@ pub mod types {
             rename = "startedAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        #[serde(alias = "started_at")]
-        pub started_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "started_at",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        ///How the call ended, such as `completed`, `failed` or `no_answer`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///A summary of the call, written after it ended.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -966,14 +1719,17 @@ pub mod types {
         }
     }
     ///A call session with its transcript (snake_case on the wire, unlike the list).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CallSessionDetail {
+        ///The agent that took or placed the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///That agent's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The agent's average response latency during the call, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "callLatencyMs",
@@ -989,6 +1745,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "callerNumber")]
         pub caller_number: ::std::option::Option<::std::string::String>,
+        ///How the call was made: `inbound_call`, `outbound_call` or `web_call`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<::std::string::String>,
         ///Cost of the call; sent as a decimal string by newer builds.
@@ -999,15 +1756,23 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub cost_total: ::std::option::Option<f64>,
+        ///When the session was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The credits the call cost.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "creditBreakdown")]
         pub credit_breakdown: ::std::option::Option<CreditBreakdown>,
+        ///Why the call ended, such as `user_hangup`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "disconnectReason")]
         pub disconnect_reason: ::std::option::Option<::std::string::String>,
+        ///The call's length, in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "durationSec",
@@ -1015,17 +1780,25 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
+        ///When the call ended.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "endedAt")]
-        pub ended_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "endedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub ended_at: ::std::option::Option<crate::Timestamp>,
+        ///The call session's ID.
+        pub id: ::std::string::String,
+        ///The custom metadata the call was created with.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The organization the call belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The data post-call analysis extracted, keyed by the agent's `post_call_analysis_data` names.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "postCallAnalysisResult",
@@ -1039,16 +1812,25 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "recordingUrl")]
         pub recording_url: ::std::option::Option<::std::string::String>,
+        ///The LiveKit room of the call, `call_<session id>`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "roomId")]
         pub room_id: ::std::option::Option<::std::string::String>,
+        ///When the call started.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "startedAt")]
-        pub started_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "startedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        ///How the call ended, such as `completed`, `failed` or `no_answer`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///A summary of the call, written after it ended.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
+        ///What was said, turn by turn.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub transcripts: ::std::vec::Vec<CallTranscript>,
@@ -1062,13 +1844,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CallTranscript`
+    ///One turn of a call's conversation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CallTranscript {
+        ///The turn's ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+        ///What was said, and by whom.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<CallTranscriptMessage>,
+        ///When the turn began, in milliseconds from the start of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "timestampMs",
@@ -1086,9 +1871,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CallTranscriptMessage`
+    ///What was said, and by whom.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CallTranscriptMessage {
+        ///The words spoken.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
         ///`agent` or `user`
@@ -1104,12 +1890,14 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Campaign`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///An outbound calling campaign: an agent calls a list of contacts from one number within a schedule.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Campaign {
+        ///The agent that places the calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///When the campaign finished; none until it has.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "completedAt",
@@ -1117,9 +1905,11 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub completed_at: ::std::option::Option<crate::Timestamp>,
+        ///How far the campaign is through its contacts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactStats")]
         pub contact_stats: ::std::option::Option<CampaignStats>,
+        ///When the campaign was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "createdAt",
@@ -1127,24 +1917,47 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///What the campaign's dialer is doing right now, such as `idle`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "executionStatus")]
         pub execution_status: ::std::option::Option<::std::string::String>,
+        ///The caller ID the campaign calls from, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The campaign's ID.
+        pub id: ::std::string::String,
+        ///The campaign's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The organization the campaign belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "organizationId")]
         pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The most outbound calls the campaign places at the same time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "outboundMaxConcurrent",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub outbound_max_concurrent: ::std::option::Option<i32>,
+        ///The most outbound calls the campaign starts per second.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "outboundMaxCps",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub outbound_max_cps: ::std::option::Option<i32>,
+        ///The purchased or imported number the campaign calls from.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "phoneNumberId")]
         pub phone_number_id: ::std::option::Option<::std::string::String>,
+        ///When and how fast the campaign calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
+        ///When the campaign started; none until it has.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "startedAt",
@@ -1152,8 +1965,10 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub started_at: ::std::option::Option<crate::Timestamp>,
+        ///Where the campaign is in its lifecycle.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CampaignStatus>,
+        ///When the campaign last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "updatedAt",
@@ -1171,9 +1986,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CampaignContact`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A contact in a campaign, with its progress.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CampaignContact {
+        ///How many times the contact has been called.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "attemptCount",
@@ -1181,6 +1997,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub attempt_count: ::std::option::Option<i64>,
+        ///The length of the latest call, in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "callDurationSec",
@@ -1188,19 +2005,24 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub call_duration_sec: ::std::option::Option<i64>,
+        ///The latest call's session.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "callSessionId")]
         pub call_session_id: ::std::option::Option<::std::string::String>,
+        ///The contact's ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactId")]
         pub contact_id: ::std::option::Option<::std::string::String>,
+        ///The contact's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Why the latest attempt failed, if it did.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "errorMessage")]
         pub error_message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The campaign contact entry's ID.
+        pub id: ::std::string::String,
+        ///When the contact was last called.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "lastAttemptedAt",
@@ -1208,8 +2030,10 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub last_attempted_at: ::std::option::Option<crate::Timestamp>,
+        ///The contact's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///When the contact will be called again, if it will.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "nextRetryAt",
@@ -1217,10 +2041,13 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub next_retry_at: ::std::option::Option<crate::Timestamp>,
+        ///The contact's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        ///The contact's progress in the campaign.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CampaignContactStatus>,
+        ///The contact's tags.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub tags: ::std::vec::Vec<::std::string::String>,
@@ -1234,7 +2061,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CampaignContactStatus`
+    ///The contact's progress in the campaign.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1247,14 +2074,29 @@ pub mod types {
         PartialOrd
     )]
     pub enum CampaignContactStatus {
+        /// Queued; not called yet.
+        ///
+        /// Sent as `pending`.
         #[serde(rename = "pending")]
         Pending,
+        /// Being called now.
+        ///
+        /// Sent as `in_progress`.
         #[serde(rename = "in_progress")]
         InProgress,
+        /// Reached; the call completed.
+        ///
+        /// Sent as `successful`.
         #[serde(rename = "successful")]
         Successful,
+        /// The last attempt failed; see `error_message`.
+        ///
+        /// Sent as `failed`.
         #[serde(rename = "failed")]
         Failed,
+        /// Nobody answered the last attempt.
+        ///
+        /// Sent as `no_answer`.
         #[serde(rename = "no_answer")]
         NoAnswer,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -1304,13 +2146,15 @@ pub mod types {
             value.parse()
         }
     }
-    ///`CampaignResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of CreateCampaign, GetCampaign, UpdateCampaign, StartCampaign, PauseCampaign and ResumeCampaign.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CampaignResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<Campaign>,
+        ///The campaign.
+        pub data: Campaign,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1323,11 +2167,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CampaignSchedule`
+    ///When a campaign calls and how fast.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CampaignSchedule {
+        ///When the campaign stops calling, as date and time text the scheduler reads (kept as text: it is a setting, not an instant the service reports).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end: ::std::option::Option<::std::string::String>,
+        ///The most calls in progress at the same time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "maxConcurrent",
@@ -1335,6 +2181,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_concurrent: ::std::option::Option<i64>,
+        ///How many times a contact who was not reached is called again.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "retryAttempts",
@@ -1342,6 +2189,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub retry_attempts: ::std::option::Option<i64>,
+        ///The minutes between two attempts on the same contact.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "retryGapMin",
@@ -1349,19 +2197,24 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub retry_gap_min: ::std::option::Option<i64>,
+        ///When the campaign starts calling, as date and time text the scheduler reads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start: ::std::option::Option<::std::string::String>,
+        ///The IANA time zone of the calling window, such as `America/New_York`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
+        ///The days calls are placed on, 1 (Monday) to 7 (Sunday).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "windowDays",
             deserialize_with = "crate::model::lenient::vec_number"
         )]
         pub window_days: ::std::vec::Vec<i64>,
+        ///The time of day calling stops, `HH:mm` (24-hour).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "windowEnd")]
         pub window_end: ::std::option::Option<::std::string::String>,
+        ///The time of day calling starts, `HH:mm` (24-hour).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "windowStart")]
         pub window_start: ::std::option::Option<::std::string::String>,
@@ -1375,15 +2228,18 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CampaignStats`
+    ///How far a campaign is through its contacts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CampaignStats {
+        ///Contacts called at least once.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub contacted: ::std::option::Option<i64>,
+        ///Contacts whose calls failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub failed: ::std::option::Option<i64>,
+        ///Contacts being called now.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "inProgress",
@@ -1391,6 +2247,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub in_progress: ::std::option::Option<i64>,
+        ///Contacts who did not answer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "noAnswer",
@@ -1398,12 +2255,15 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub no_answer: ::std::option::Option<i64>,
+        ///Contacts not called yet.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub pending: ::std::option::Option<i64>,
+        ///Contacts reached.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub successful: ::std::option::Option<i64>,
+        ///Contacts in the campaign.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub total: ::std::option::Option<i64>,
@@ -1417,7 +2277,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CampaignStatus`
+    ///Where a campaign is in its lifecycle.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1430,12 +2290,24 @@ pub mod types {
         PartialOrd
     )]
     pub enum CampaignStatus {
+        /// Created and not started yet.
+        ///
+        /// Sent as `draft`.
         #[serde(rename = "draft")]
         Draft,
+        /// Calling its contacts within its schedule.
+        ///
+        /// Sent as `running`.
         #[serde(rename = "running")]
         Running,
+        /// Paused; resuming continues with the contacts not yet called.
+        ///
+        /// Sent as `paused`.
         #[serde(rename = "paused")]
         Paused,
+        /// Every contact has been called.
+        ///
+        /// Sent as `completed`.
         #[serde(rename = "completed")]
         Completed,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -1483,15 +2355,17 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ConnectCalcomRequest`
+    ///The body of ConnectCalcom.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectCalcomRequest {
+        ///A display name for the account (`Default` if left out).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "accountName")]
         pub account_name: ::std::option::Option<::std::string::String>,
         ///Cal.com API key
         #[serde(alias = "apiKey")]
         pub api_key: ::std::string::String,
+        ///Your organization's ID.
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1504,13 +2378,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ConnectCalcomResponse`
+    ///The answer of ConnectCalcom.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ConnectCalcomResponse {
+        ///The connected account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ConnectCalcomResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1523,12 +2400,14 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ConnectCalcomResponseData`
+    ///The connected account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ConnectCalcomResponseData {
+        ///The account's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "accountName")]
         pub account_name: ::std::option::Option<::std::string::String>,
+        ///When the account was connected.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "connectedAt",
@@ -1536,12 +2415,15 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub connected_at: ::std::option::Option<crate::Timestamp>,
+        ///The organization the account belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "orgId")]
         pub org_id: ::std::option::Option<::std::string::String>,
+        ///The account's ID; DisconnectCalcom takes it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "providerId")]
         pub provider_id: ::std::option::Option<::std::string::String>,
+        ///The connection's status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1554,11 +2436,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Contact`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A person your agents call or take calls from.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Contact {
+        ///The contact's company or organization.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
+        ///When the contact was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "createdAt",
@@ -1566,21 +2450,27 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_timestamp"
         )]
         pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The contact's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///The contact's first name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "firstName")]
         pub first_name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The contact's ID.
+        pub id: ::std::string::String,
+        ///The contact's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
+        ///Custom key-value data stored with the contact.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The contact's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        ///When the contact last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "updatedAt",
@@ -1598,13 +2488,458 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ContactResponse`
+    ///The answer of GetContactActivities.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ContactResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<Contact>,
+    pub struct ContactActivitiesResponse {
+        ///The contact's activity timeline.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<ContactActivity>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactActivitiesResponse {
+        pub fn builder() -> builder::ContactActivitiesResponse {
+            Default::default()
+        }
+    }
+    ///One entry of a contact's activity timeline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactActivity {
+        ///A one-line description of the activity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///When the activity took place.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_timestamp")]
+        pub timestamp: ::std::option::Option<crate::Timestamp>,
+        ///What happened, such as `call`, `appointment`, `note` or `campaign`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactActivity {
+        pub fn builder() -> builder::ContactActivity {
+            Default::default()
+        }
+    }
+    ///One call with a contact.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactCall {
+        ///The display name of the agent that took or placed the call.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentName")]
+        pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The call session's ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "callSessionId")]
+        pub call_session_id: ::std::option::Option<::std::string::String>,
+        ///How the call was made, such as `inbound_call`, `outbound_call` or `web_call`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub channel: ::std::option::Option<::std::string::String>,
+        ///The call's length, in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "durationSec",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub duration_sec: ::std::option::Option<i32>,
+        ///The caller's sentiment as post-call analysis judged it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sentiment: ::std::option::Option<::std::string::String>,
+        ///When the call started.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "startedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        ///How the call ended, such as `completed` or `no_answer`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactCall {
+        pub fn builder() -> builder::ContactCall {
+            Default::default()
+        }
+    }
+    ///Call statistics of one contact.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactCallStats {
+        ///The average call length, in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "avgDurationSec",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub avg_duration_sec: ::std::option::Option<i64>,
+        ///The share of the calls that completed, in percent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "completedPct",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub completed_pct: ::std::option::Option<f64>,
+        ///The share of the calls that failed, in percent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "failedPct",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub failed_pct: ::std::option::Option<f64>,
+        ///When the contact's latest call took place.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "lastCallAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub last_call_at: ::std::option::Option<crate::Timestamp>,
+        ///The share of the calls nobody answered, in percent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "noAnswerPct",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub no_answer_pct: ::std::option::Option<f64>,
+        ///How many calls the contact has had.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalCalls",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_calls: ::std::option::Option<i64>,
+        ///The contact's total talk time, in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalDurationSec",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_duration_sec: ::std::option::Option<i64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactCallStats {
+        pub fn builder() -> builder::ContactCallStats {
+            Default::default()
+        }
+    }
+    ///The answer of GetContactCallStats.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactCallStatsResponse {
+        ///The contact's call statistics.
+        pub data: ContactCallStats,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactCallStatsResponse {
+        pub fn builder() -> builder::ContactCallStatsResponse {
+            Default::default()
+        }
+    }
+    ///The answer of GetContactCalls.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactCallsResponse {
+        ///The contact's calls.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<ContactCall>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactCallsResponse {
+        pub fn builder() -> builder::ContactCallsResponse {
+            Default::default()
+        }
+    }
+    ///A campaign a contact is in, with the contact's progress in it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactCampaign {
+        ///The campaign's ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "campaignId")]
+        pub campaign_id: ::std::option::Option<::std::string::String>,
+        ///When the campaign last called the contact.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "lastAttemptAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub last_attempt_at: ::std::option::Option<crate::Timestamp>,
+        ///The campaign's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The contact's status in the campaign, such as `pending` or `successful`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactCampaign {
+        pub fn builder() -> builder::ContactCampaign {
+            Default::default()
+        }
+    }
+    ///The answer of GetContactCampaigns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactCampaignsResponse {
+        ///The campaigns the contact is in.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<ContactCampaign>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactCampaignsResponse {
+        pub fn builder() -> builder::ContactCampaignsResponse {
+            Default::default()
+        }
+    }
+    ///A contact with its call totals and campaigns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactDetail {
+        ///The names (not the IDs) of the campaigns the contact is in.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub campaigns: ::std::vec::Vec<::std::string::String>,
+        ///The contact's company or organization.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
+        ///When the contact was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The contact's email address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///The contact's first name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "firstName")]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        ///The contact's ID (a UUID).
+        pub id: ::std::string::String,
+        ///When the contact's latest call took place.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "lastCallAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub last_call_at: ::std::option::Option<crate::Timestamp>,
+        ///The contact's last name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "lastName")]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        ///The contact's phone number, E.164.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///How many calls the contact has had.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalCalls",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_calls: ::std::option::Option<i64>,
+        ///The contact's total talk time, in minutes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalMinutes",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_minutes: ::std::option::Option<f64>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactDetail {
+        pub fn builder() -> builder::ContactDetail {
+            Default::default()
+        }
+    }
+    ///The answer of GetContactDetail.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactDetailResponse {
+        ///The contact with its call totals.
+        pub data: ContactDetail,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactDetailResponse {
+        pub fn builder() -> builder::ContactDetailResponse {
+            Default::default()
+        }
+    }
+    ///A note on a contact; it appears in the contact's activity timeline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactNote {
+        ///The contact the note is on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "contactId")]
+        pub contact_id: ::std::option::Option<::std::string::String>,
+        ///The note's text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::string::String>,
+        ///When the note was written.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The note's ID.
+        pub id: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactNote {
+        pub fn builder() -> builder::ContactNote {
+            Default::default()
+        }
+    }
+    ///The answer of CreateContactNote.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactNoteResponse {
+        ///The note as stored.
+        pub data: ContactNote,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactNoteResponse {
+        pub fn builder() -> builder::ContactNoteResponse {
+            Default::default()
+        }
+    }
+    ///The answer of ListContactNotes.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactNotesResponse {
+        ///The contact's notes.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<ContactNote>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ContactNotesResponse {
+        pub fn builder() -> builder::ContactNotesResponse {
+            Default::default()
+        }
+    }
+    ///The answer of CreateContact, GetContact and UpdateContact.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactResponse {
+        ///The contact.
+        pub data: Contact,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1617,15 +2952,22 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateAgentRequest`
+    ///The body of CreateAgent: the agent's settings. Every field is optional.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateAgentRequest {
+        ///The accents the agent's voice uses.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub accent: ::std::vec::Vec<::std::string::String>,
+        ///The display name callers hear and the widget shows.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The background sound played during calls; empty for none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "ambientSound")]
         pub ambient_sound: ::std::option::Option<::std::string::String>,
+        ///The ambient sound's volume, from 0 (muted) to 1.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "ambientSoundVolume",
@@ -1633,30 +2975,65 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
+        ///The prompt that generates the call summary after each call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "analysisSummaryPrompt")]
         pub analysis_summary_prompt: ::std::option::Option<::std::string::String>,
+        ///The first thing the agent says when a conversation starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "beginMessage")]
         pub begin_message: ::std::option::Option<::std::string::String>,
+        ///The IANA time zone the agent books appointments in, such as `America/New_York`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calendarTimezone")]
+        pub calendar_timezone: ::std::option::Option<::std::string::String>,
+        ///Where the agent hands a call over in an emergency, such as a phone number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "emergencyFallback")]
+        pub emergency_fallback: ::std::option::Option<::std::string::String>,
+        ///Whether the agent's voice expresses emotion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub emotion: ::std::option::Option<bool>,
+        ///Whether the agent listens for voicemail on outbound calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "enableVoicemailDetection")]
         pub enable_voicemail_detection: ::std::option::Option<bool>,
+        ///Whether the call ends after a long silence.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
+        ///How long the caller may stay silent before the call ends, in milliseconds. The docs spell it `endcallOnSilenceDuration` (sic).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "endcallOnSilenceDuration",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub endcall_on_silence_duration: ::std::option::Option<i32>,
+        ///Integration settings, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///How readily the agent stops speaking when the caller talks over it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "interruptionSensitivity",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub interruption_sensitivity: ::std::option::Option<f64>,
+        ///Settings for navigating interactive voice response menus, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "ivrOptions",
             deserialize_with = "crate::model::lenient::null_default"
         )]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The knowledge base the agent answers from (its ID).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<::std::string::String>,
+        ///The longest a call may last, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "maxCallDurationMs",
@@ -1664,13 +3041,34 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
+        ///Whether the agent remembers earlier conversations with the same caller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory: ::std::option::Option<bool>,
+        ///The LLM the agent reasons with, such as `gpt-4o`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
+        ///The agent's internal name, shown in your dashboard only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The organization the agent belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
+        pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The structured data to extract from each call once it ends.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "postCallAnalysisData",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub post_call_analysis_data: ::std::vec::Vec<PostCallAnalysisField>,
+        ///The model that writes the summary and extracts data after each call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "postCallAnalysisModel")]
         pub post_call_analysis_model: ::std::option::Option<::std::string::String>,
+        ///The agent's system prompt. It may use template variables such as `{{current_time_Asia/Calcutta}}` and the call's `prompt_dynamic_variables`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
+        ///How many reminders the agent may send during one call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "reminderMaxCount",
@@ -1678,6 +3076,11 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_max_count: ::std::option::Option<i32>,
+        ///What the agent says when the caller has been silent for `reminder_trigger_ms`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "reminderMessage")]
+        pub reminder_message: ::std::option::Option<::std::string::String>,
+        ///How long the caller may stay silent before the agent sends a reminder, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "reminderTriggerMs",
@@ -1685,6 +3088,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
+        ///How long an outbound call rings before it counts as unanswered, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "ringDurationMs",
@@ -1692,27 +3096,43 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ring_duration_ms: ::std::option::Option<i32>,
+        ///The speech-to-speech model for realtime voice conversations.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "s2sModel")]
         pub s2s_model: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(
-            alias = "selectedTools",
-            deserialize_with = "crate::model::lenient::null_default"
-        )]
-        pub selected_tools: ::serde_json::Map<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
+        ///The Salesforce calendar the agent books into.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "salesforceCalendarId")]
+        pub salesforce_calendar_id: ::std::option::Option<::std::string::String>,
+        ///The tools enabled for the agent, as tool ids. Writing it replaces the whole set: tools left out are detached, and an empty list detaches all.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "selectedTools")]
+        pub selected_tools: ::std::option::Option<crate::SelectedTools>,
+        ///Who speaks first when a conversation starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "startSpeaker")]
-        pub start_speaker: ::std::option::Option<::std::string::String>,
+        pub start_speaker: ::std::option::Option<StartSpeaker>,
+        ///The agent's status (`ACTIVE` or `INACTIVE`, as the v3 docs spell it on this operation).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<AgentStatusSetting>,
+        ///How random the agent's answers are, from 0.0 to 1.0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
+        ///The voice the agent speaks with (a voice ID of ListVoices).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceId")]
         pub voice_id: ::std::option::Option<::std::string::String>,
+        ///Custom patterns for voicemail detection. The docs disable them with `null`; an empty list sends `[]` instead, and `extra` can send a `null`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "voicemailCustomPatterns",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub voicemail_custom_patterns: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///How long to listen for voicemail before giving up, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "voicemailDetectionTimeoutMs",
@@ -1720,9 +3140,18 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
+        ///The message the agent leaves on voicemail.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voicemailMessage")]
         pub voicemail_message: ::std::option::Option<::std::string::String>,
+        ///The URLs that receive the agent's call events (the after-call webhook).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "webhookUrls",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub webhook_urls: ::std::vec::Vec<::std::string::String>,
+        ///The web widget settings the agent uses.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
@@ -1736,13 +3165,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateAgentResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of CreateAgent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateAgentResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<Agent>,
+        ///The agent as created.
+        pub data: Agent,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1755,13 +3186,12 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateAgentToolRequest`
+    ///The body of CreateAgentTool.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateAgentToolRequest {
-        ///Tool definition schema
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::model::lenient::null_default")]
-        pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///What the tool does and how it is called.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition: ::std::option::Option<ToolDefinition>,
         ///Tool description
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -1781,13 +3211,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateAgentToolResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of CreateAgentTool.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateAgentToolResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<AgentTool>,
+        ///The tool as created.
+        pub data: AgentTool,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1800,7 +3232,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateCallRequest`
+    ///The body of CreateCall: which agent, and for a phone call which numbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateCallRequest {
         ///Agent UUID
@@ -1854,8 +3286,14 @@ pub mod types {
         PartialOrd
     )]
     pub enum CreateCallRequestType {
+        /// A browser call through LiveKit; the answer carries the room and token to join.
+        ///
+        /// Sent as `web_call`.
         #[serde(rename = "web_call")]
         WebCall,
+        /// A phone call from `from_phone_number` to `to_phone_number`.
+        ///
+        /// Sent as `outbound_call`.
         #[serde(rename = "outbound_call")]
         OutboundCall,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -1906,6 +3344,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "accessToken")]
         pub access_token: ::std::option::Option<::std::string::String>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         ///LiveKit room, `call_<session id>`
@@ -1916,6 +3355,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sessionId")]
         pub session_id: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         ///LiveKit WebSocket URL
@@ -1931,18 +3371,24 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateCampaignRequest`
+    ///The body of CreateCampaign.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateCampaignRequest {
+        ///The agent that places the calls.
         #[serde(alias = "agentId")]
         pub agent_id: ::std::string::String,
+        ///The contacts to call (their IDs); each is queued as pending.
         #[serde(alias = "contactIds")]
         pub contact_ids: ::std::vec::Vec<::std::string::String>,
+        ///The caller ID to call from, E.164; it must be the number `phone_number_id` names.
         #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::string::String,
+        ///The campaign's name.
         pub name: ::std::string::String,
+        ///The purchased or imported number to call from (its ID).
         #[serde(alias = "phoneNumberId")]
         pub phone_number_id: ::std::string::String,
+        ///When and how fast the campaign calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1955,22 +3401,28 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateContactRequest`
+    ///The body of CreateContact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateContactRequest {
+        ///The contact's company or organization.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
+        ///The contact's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///The contact's first name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "firstName")]
         pub first_name: ::std::option::Option<::std::string::String>,
+        ///The contact's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
+        ///Custom key-value data to store with the contact.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The contact's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -1983,9 +3435,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateNoteRequest`
+    ///The body of CreateContactNote.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateNoteRequest {
+        ///The note's text; it appears in the contact's activity timeline.
         pub content: ::std::string::String,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
@@ -1997,7 +3450,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateTelephonyTypeRequest`
+    ///The body of CreateTelephonyType: credentials of a telephony provider account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateTelephonyTypeRequest {
         ///Provider API key or Account SID
@@ -2027,13 +3480,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateTelephonyTypeResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of CreateTelephonyType.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateTelephonyTypeResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<CreateTelephonyTypeResponseData>,
+        ///The telephony configuration as created.
+        pub data: CreateTelephonyTypeResponseData,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2046,31 +3501,43 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateTelephonyTypeResponseData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The telephony configuration as created.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateTelephonyTypeResponseData {
+        ///When the configuration was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The configuration's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The configuration's ID.
+        pub id: ::std::string::String,
+        ///Who owns the configuration, such as `organization`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "ownerType")]
         pub owner_type: ::std::option::Option<::std::string::String>,
+        ///The SIP password calls through it authenticate with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
+        ///The SIP username calls through it authenticate with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
+        ///The configuration's status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///The SIP URI its calls are terminated at.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
+        ///The provider, such as `twilio` or `vonage`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2083,27 +3550,34 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateWidgetSettingsRequest`
+    ///The body of CreateWidgetSettings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateWidgetSettingsRequest {
+        ///Whether the widget starts a conversation as soon as the page loads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botAutoStart")]
         pub bot_auto_start: ::std::option::Option<bool>,
+        ///The URL of the bot's logo or avatar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botLogo")]
         pub bot_logo: ::std::option::Option<::std::string::String>,
+        ///The bot's name in the widget header, such as `Ava Support`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botName")]
         pub bot_name: ::std::option::Option<::std::string::String>,
+        ///Where the widget sits on the page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botPosition")]
         pub bot_position: ::std::option::Option<BotPosition>,
+        ///The text of the consent dialog shown before a recorded call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "consentContent")]
         pub consent_content: ::std::option::Option<::std::string::String>,
+        ///The title of the consent dialog.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "consentTitle")]
         pub consent_title: ::std::option::Option<::std::string::String>,
+        ///The form fields a visitor fills in before starting (such as name, email, phone), as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "customFormFields",
@@ -2113,11 +3587,14 @@ pub mod types {
             ::std::string::String,
             ::serde_json::Value,
         >,
+        ///The language of the widget's texts, such as `en` or `fr`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
+        ///Inline SVG markup for the floating widget button.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
+        ///The widget's colors, fonts and appearance, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2131,13 +3608,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateWidgetSettingsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of CreateWidgetSettings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateWidgetSettingsResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<WidgetSettings>,
+        ///The widget settings as created.
+        pub data: WidgetSettings,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2153,8 +3632,10 @@ pub mod types {
     ///Credits charged for a call. Its keys stay snake_case even inside camelCase call-session lists.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreditBreakdown {
+        ///How the call was made: `inbound_call`, `outbound_call` or `web_call`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<::std::string::String>,
+        ///The billed length of the call, in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "durationSec",
@@ -2162,6 +3643,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub duration_sec: ::std::option::Option<i32>,
+        ///Credits charged for the AI models.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "modelCredits",
@@ -2169,6 +3651,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub model_credits: ::std::option::Option<f64>,
+        ///Credits charged for telephony.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "providerCredits",
@@ -2176,12 +3659,15 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub provider_credits: ::std::option::Option<f64>,
+        ///Whether Agni's own telephony carried the call (rather than your provider account).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "providerManaged")]
         pub provider_managed: ::std::option::Option<bool>,
+        ///The telephony provider, such as `twilio`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "telephonyType")]
         pub telephony_type: ::std::option::Option<::std::string::String>,
+        ///Every credit the call cost.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "totalCredits",
@@ -2199,14 +3685,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`DeleteImportedPhoneNumberResponse`
+    ///The answer of DeleteImportedPhoneNumber.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteImportedPhoneNumberResponse {
+        ///Whatever the service adds to the confirmation, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2219,13 +3708,38 @@ pub mod types {
             Default::default()
         }
     }
-    ///`DisconnectCalcomRequest`
+    ///The answer of DeleteKnowledgeBaseSource.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DeleteKnowledgeBaseSourceResponse {
+        ///The knowledge base without the deleted source, when the service sends it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<KnowledgeBase>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl DeleteKnowledgeBaseSourceResponse {
+        pub fn builder() -> builder::DeleteKnowledgeBaseSourceResponse {
+            Default::default()
+        }
+    }
+    ///The body of DisconnectCalcom.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DisconnectCalcomRequest {
+        ///Your organization's ID.
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        ///The account to disconnect (ConnectCalcom's `provider_id`); every account if left out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "providerId")]
-        pub provider_id: ::std::string::String,
+        pub provider_id: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -2236,15 +3750,18 @@ pub mod types {
             Default::default()
         }
     }
-    ///`DisconnectResponse`
+    ///The answer of DisconnectCalcom and DisconnectGhl.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DisconnectResponse {
+        ///Whatever the service adds to the confirmation, as a free-form object.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2257,18 +3774,21 @@ pub mod types {
             Default::default()
         }
     }
-    ///`DiscoverRequest`
+    ///The body of DiscoverUrls.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DiscoverRequest {
+        ///The most URLs to return (50 by default, at most 200).
         #[serde(default = "defaults::default_u64::<i64, 100>")]
         #[serde(deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 100>")]
         pub limit: i64,
+        ///How deep to follow links.
         #[serde(default = "defaults::default_u64::<i64, 5>")]
         #[serde(
             alias = "maxDepth",
             deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 5>"
         )]
         pub max_depth: i64,
+        ///The root URL to crawl, with its protocol.
         pub url: ::std::string::String,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
@@ -2280,16 +3800,159 @@ pub mod types {
             Default::default()
         }
     }
+    ///The answer of DiscoverUrls.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DiscoverUrlsResponse {
+        ///The URLs found by crawling.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<DiscoverUrlsResponseData>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl DiscoverUrlsResponse {
+        pub fn builder() -> builder::DiscoverUrlsResponse {
+            Default::default()
+        }
+    }
+    ///The URLs found by crawling.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DiscoverUrlsResponseData {
+        ///How many URLs were found (older docs only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
+        pub total: ::std::option::Option<i64>,
+        ///The URLs found under the root URL.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub urls: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl DiscoverUrlsResponseData {
+        pub fn builder() -> builder::DiscoverUrlsResponseData {
+            Default::default()
+        }
+    }
+    ///A document of a knowledge base (the legacy document store that UpsertDocument writes).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Document {
+        ///When the document was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The document's ID; upserting with the same ID updates it.
+        #[serde(alias = "docId")]
+        pub doc_id: ::std::string::String,
+        ///The knowledge base the document belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "kbId")]
+        pub kb_id: ::std::option::Option<::std::string::String>,
+        ///Custom key-value data stored with the document.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The organization the document belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "orgId")]
+        pub org_id: ::std::option::Option<::std::string::String>,
+        ///The document's indexing status, such as `indexed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The document's text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        ///When the document last changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "updatedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        ///The URL the document was crawled from, for crawled documents.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl Document {
+        pub fn builder() -> builder::Document {
+            Default::default()
+        }
+    }
+    ///The answer of GetDocument and UpsertDocument.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct DocumentResponse {
+        ///The document.
+        pub data: Document,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl DocumentResponse {
+        pub fn builder() -> builder::DocumentResponse {
+            Default::default()
+        }
+    }
+    ///The functions of a tool that are switched on (ListAgentTools, GetAgentTool).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct EnabledFunctions {
+        ///The names of the enabled functions.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub values: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl EnabledFunctions {
+        pub fn builder() -> builder::EnabledFunctions {
+            Default::default()
+        }
+    }
     ///The `{success, message, data, meta?}` envelope, for operations whose payload upstream leaves undocumented.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Envelope {
         ///Operation-specific payload; the published spec does not document it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::serde_json::Value>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2308,22 +3971,22 @@ pub mod types {
 `{status: "unready", error: "<reason>"}`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorBody {
-        ///gRPC status code of a gRPC-style body (3 = INVALID_ARGUMENT, 16 = UNAUTHENTICATED)
+        ///The gRPC status code of a gRPC-style body (3 = INVALID_ARGUMENT, 16 = UNAUTHENTICATED), or the symbolic code the Cal.com agent operations put at the top level (`INVALID_REQUEST`, `NOT_FOUND`, `CONFLICT`, `INTERNAL_ERROR`: catalog GetAgentCalcomInfo `errors`), as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
-        pub code: ::std::option::Option<i32>,
+        pub code: ::std::option::Option<::serde_json::Value>,
         ///gRPC status details (usually an empty array)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub details: ::std::option::Option<::serde_json::Value>,
+        ///The envelope's error: a symbolic code with a message, or (from /ready) a plain reason.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<ErrorBodyError>,
-        ///Human-readable message (both shapes)
+        ///The human-readable message (both shapes).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         ///Readiness status of an unready /ready answer (`unready`)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
-        ///Always false in the envelope shape
+        ///Always `false` in the envelope shape.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2340,7 +4003,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ErrorBodyError {
+        /// A symbolic code with its message and details (403, 404, 500 and 502 answers).
         ErrorDetail(ErrorDetail),
+        /// The reason text /ready sends when the service is not ready.
         String(::std::string::String),
     }
     impl ::std::convert::From<ErrorDetail> for ErrorBodyError {
@@ -2348,7 +4013,7 @@ pub mod types {
             Self::ErrorDetail(value)
         }
     }
-    ///`ErrorDetail`
+    ///The `error` of an envelope-style error body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorDetail {
         ///Symbolic code: FORBIDDEN, NOT_FOUND, INTERNAL_ERROR, BAD_GATEWAY, SLOT_UNAVAILABLE, ...
@@ -2357,6 +4022,7 @@ pub mod types {
         ///Extra data; for SLOT_UNAVAILABLE the summary, action_required and available_slots to offer instead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub details: ::std::option::Option<::serde_json::Value>,
+        ///The human-readable message, more specific than the envelope's.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2369,13 +4035,99 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetAgentResponse`
+    ///The answer of ListExclusions and ManageExclusions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct GetAgentResponse {
+    pub struct ExclusionsResponse {
+        ///The knowledge base's excluded URLs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<Agent>,
+        pub data: ::std::option::Option<ExclusionsResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ExclusionsResponse {
+        pub fn builder() -> builder::ExclusionsResponse {
+            Default::default()
+        }
+    }
+    ///The knowledge base's excluded URLs.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ExclusionsResponseData {
+        ///The URLs that crawling skips.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub urls: ::std::vec::Vec<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ExclusionsResponseData {
+        pub fn builder() -> builder::ExclusionsResponseData {
+            Default::default()
+        }
+    }
+    ///The answer of GetAgentCalcomInfo.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetAgentCalcomInfoResponse {
+        ///The agent's effective Cal.com account.
+        pub data: CalcomAgentAccount,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetAgentCalcomInfoResponse {
+        pub fn builder() -> builder::GetAgentCalcomInfoResponse {
+            Default::default()
+        }
+    }
+    ///The answer of GetAgentCalcomStatus.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetAgentCalcomStatusResponse {
+        ///The agent's private Cal.com connection.
+        pub data: CalcomAgentStatus,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl GetAgentCalcomStatusResponse {
+        pub fn builder() -> builder::GetAgentCalcomStatusResponse {
+            Default::default()
+        }
+    }
+    ///The answer of GetAgent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GetAgentResponse {
+        ///The agent.
+        pub data: Agent,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2388,13 +4140,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetAgentToolResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetAgentTool.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetAgentToolResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<AgentTool>,
+        ///The tool.
+        pub data: AgentTool,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2407,13 +4161,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetCalcomAppointmentResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetCalcomAppointment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetCalcomAppointmentResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<CalcomAppointment>,
+        ///The appointment.
+        pub data: CalcomAppointmentDetail,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2426,13 +4182,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetCalcomEventTypeResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of LookupCalcomEventType.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetCalcomEventTypeResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<CalcomEventType>,
+        ///The event type.
+        pub data: CalcomEventType,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2445,13 +4203,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetCallSessionDetailResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetCallSessionDetail.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetCallSessionDetailResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<CallSessionDetail>,
+        ///The call session with its transcript.
+        pub data: CallSessionDetail,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2464,13 +4224,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetGhlAgentByCalendarResponse`
+    ///The answer of GetGhlAgentByCalendar.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetGhlAgentByCalendarResponse {
+        ///The agent that books into the calendar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<GetGhlAgentByCalendarResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2483,21 +4246,30 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetGhlAgentByCalendarResponseData`
+    ///The agent that books into the calendar.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetGhlAgentByCalendarResponseData {
+        ///The agent's ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The agent's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The calendar's ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "calendarId")]
         pub calendar_id: ::std::option::Option<::std::string::String>,
+        ///When the agent was linked to the calendar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///Whether the link is active.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "isActive")]
         pub is_active: ::std::option::Option<bool>,
@@ -2511,13 +4283,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetGhlAppointmentResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetGhlAppointment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetGhlAppointmentResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<GhlAppointment>,
+        ///The appointment.
+        pub data: GhlAppointment,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2530,9 +4304,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetOrCreateGhlContactRequest`
+    ///The body of GetOrCreateGhlContact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetOrCreateGhlContactRequest {
+        ///The contact's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         ///The connected GoHighLevel location ID
@@ -2558,13 +4333,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetSelectedTelephonyResponse`
+    ///The answer of GetSelectedTelephony.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetSelectedTelephonyResponse {
+        ///The telephony provider calls go through, with the last characters of its credentials.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<GetSelectedTelephonyResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2577,7 +4355,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetSelectedTelephonyResponseData`
+    ///The telephony provider calls go through, with the last characters of its credentials.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetSelectedTelephonyResponseData {
         ///Last 4 chars of Auth Token
@@ -2605,13 +4383,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetWidgetSettingsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetWidgetSettings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetWidgetSettingsResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<WidgetSettings>,
+        ///The widget settings.
+        pub data: WidgetSettings,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2624,35 +4404,48 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GhlAppointment`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///An appointment booked in GoHighLevel by an agent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GhlAppointment {
+        ///The agent that booked it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///That agent's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
+        ///When the appointment starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "appointmentTime")]
-        pub appointment_time: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "appointmentTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub appointment_time: ::std::option::Option<crate::Timestamp>,
+        ///The booked person's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactEmail")]
         pub contact_email: ::std::option::Option<::std::string::String>,
+        ///The booked person's GoHighLevel contact ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactId")]
         pub contact_id: ::std::option::Option<::std::string::String>,
+        ///The booked person's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactName")]
         pub contact_name: ::std::option::Option<::std::string::String>,
+        ///The booked person's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "contactPhone")]
         pub contact_phone: ::std::option::Option<::std::string::String>,
+        ///The appointment's ID in GoHighLevel.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "ghlAppointmentId")]
         pub ghl_appointment_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The appointment's ID in Agni.
+        pub id: ::std::string::String,
+        ///The appointment's status, such as `booked` or `cancelled`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2665,21 +4458,25 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GhlCalendar`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A calendar of the connected GoHighLevel location.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GhlCalendar {
+        ///What the calendar is for.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The calendar's ID.
+        pub id: ::std::string::String,
+        ///The GoHighLevel location the calendar belongs to.
         #[serde(
             rename = "locationId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         #[serde(alias = "location_id")]
         pub location_id: ::std::option::Option<::std::string::String>,
+        ///The calendar's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The title of the service booked on the calendar.
         #[serde(
             rename = "serviceTitle",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2696,17 +4493,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GhlContact`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A contact in GoHighLevel.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GhlContact {
+        ///The contact's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The contact's ID in GoHighLevel.
+        pub id: ::std::string::String,
         ///GoHighLevel location ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "locationId")]
         pub location_id: ::std::option::Option<::std::string::String>,
+        ///The contact's full name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///E.164
@@ -2722,13 +4521,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GhlContactResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetOrCreateGhlContact.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GhlContactResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<GhlContact>,
+        ///The existing or new contact.
+        pub data: GhlContact,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2741,13 +4542,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GhlSetupStatusResponse`
+    ///The answer of GhlSetupStatus.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GhlSetupStatusResponse {
+        ///How far the GoHighLevel setup is.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<GhlSetupStatusResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2760,9 +4564,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GhlSetupStatusResponseData`
+    ///How far the GoHighLevel setup is.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GhlSetupStatusResponseData {
+        ///How many agents serve the location.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "agentCount",
@@ -2770,27 +4575,34 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub agent_count: ::std::option::Option<i64>,
+        ///Whether agents were created for the location.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentsCreated")]
         pub agents_created: ::std::option::Option<bool>,
+        ///The GoHighLevel company of the location.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "companyId")]
         pub company_id: ::std::option::Option<::std::string::String>,
+        ///Whether a GoHighLevel location is connected.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "ghlConnected")]
         pub ghl_connected: ::std::option::Option<bool>,
+        ///The connected GoHighLevel location.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "locationId")]
         pub location_id: ::std::option::Option<::std::string::String>,
+        ///The setup state in words.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///One of: CONNECT_GHL, CREATE_AGENT, or empty string when fully set up
+        ///What to do next to finish setting up GoHighLevel.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "nextStep")]
-        pub next_step: ::std::option::Option<::std::string::String>,
+        pub next_step: ::std::option::Option<GhlSetupStatusResponseDataNextStep>,
+        ///Whether the setup is complete.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "setupComplete")]
         pub setup_complete: ::std::option::Option<bool>,
+        ///Whether the GoHighLevel token is still valid.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "tokenValid")]
         pub token_valid: ::std::option::Option<bool>,
@@ -2804,15 +4616,100 @@ pub mod types {
             Default::default()
         }
     }
-    ///`HealthResponse`
+    ///What to do next to finish setting up GoHighLevel.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum GhlSetupStatusResponseDataNextStep {
+        /// Connect a GoHighLevel location (the OAuth flow).
+        ///
+        /// Sent as `CONNECT_GHL`.
+        #[serde(rename = "CONNECT_GHL")]
+        ConnectGhl,
+        /// Create an agent for the connected location.
+        ///
+        /// Sent as `CREATE_AGENT`.
+        #[serde(rename = "CREATE_AGENT")]
+        CreateAgent,
+        /// Nothing; setup is complete.
+        ///
+        /// Sent as ``.
+        #[serde(rename = "")]
+        Empty,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for GhlSetupStatusResponseDataNextStep {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ConnectGhl => f.write_str("CONNECT_GHL"),
+                Self::CreateAgent => f.write_str("CREATE_AGENT"),
+                Self::Empty => f.write_str(""),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for GhlSetupStatusResponseDataNextStep {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "CONNECT_GHL" => Ok(Self::ConnectGhl),
+                "CREATE_AGENT" => Ok(Self::CreateAgent),
+                "" => Ok(Self::Empty),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GhlSetupStatusResponseDataNextStep {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GhlSetupStatusResponseDataNextStep {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The answer of HealthCheck: a plain object (current docs) or the envelope (the spec).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HealthResponse {
+        ///The health fields, when the service wraps them in the envelope.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<HealthResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///The instance that answered, such as `integration_service`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service: ::std::option::Option<::std::string::String>,
+        ///The service's health, such as `healthy`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        ///The service's clock when it answered.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_timestamp")]
+        pub time: ::std::option::Option<crate::Timestamp>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -2823,7 +4720,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`HealthResponseData`
+    ///The health fields, when the service wraps them in the envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HealthResponseData {
         ///Service name
@@ -2834,7 +4731,8 @@ pub mod types {
         pub status: ::std::option::Option<::std::string::String>,
         ///Current UTC timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub time: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "crate::model::lenient::option_timestamp")]
+        pub time: ::std::option::Option<crate::Timestamp>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -2845,7 +4743,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ImportPhoneNumberRequest`
+    ///The body of ImportPhoneNumber: a number you own elsewhere and its SIP trunk.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImportPhoneNumberRequest {
         ///Friendly name for the number
@@ -2879,13 +4777,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ImportPhoneNumberResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of ImportPhoneNumber, GetImportedPhoneNumber and UpdateImportedPhoneNumber.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ImportPhoneNumberResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<ImportPhoneNumberResponseData>,
+        ///The imported number.
+        pub data: ImportedPhoneNumber,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2898,29 +4798,41 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ImportPhoneNumberResponseData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ImportPhoneNumberResponseData {
+    ///A phone number you own elsewhere and reach through a SIP trunk, imported into Agni.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ImportedPhoneNumber {
+        ///When the number was imported.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The imported number's ID; campaigns and calls name it as `phone_number_id`.
+        pub id: ::std::string::String,
+        ///The number's friendly name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        ///The SIP password the trunk authenticates with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sipPassword")]
         pub sip_password: ::std::option::Option<::std::string::String>,
+        ///The SIP username the trunk authenticates with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sipUsername")]
         pub sip_username: ::std::option::Option<::std::string::String>,
+        ///The number's status in Agni.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///The SIP URI calls to the number are terminated at.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "terminationUri")]
         pub termination_uri: ::std::option::Option<::std::string::String>,
+        ///How the number is connected, such as `sip` or `pstn`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2928,32 +4840,34 @@ pub mod types {
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    impl ImportPhoneNumberResponseData {
-        pub fn builder() -> builder::ImportPhoneNumberResponseData {
+    impl ImportedPhoneNumber {
+        pub fn builder() -> builder::ImportedPhoneNumber {
             Default::default()
         }
     }
-    ///`KnowledgeBase`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A knowledge base: the texts, pages and files an agent answers from.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KnowledgeBase {
         ///Unix epoch seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "createdTimestamp",
             default,
-            deserialize_with = "crate::model::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_timestamp"
         )]
-        pub created_timestamp: ::std::option::Option<i64>,
+        pub created_timestamp: ::std::option::Option<crate::Timestamp>,
+        ///Whether URL sources are crawled again periodically.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "enableAutoRefresh")]
         pub enable_auto_refresh: ::std::option::Option<bool>,
         ///UUID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBaseId")]
-        pub knowledge_base_id: ::std::option::Option<::std::string::String>,
+        pub knowledge_base_id: ::std::string::String,
+        ///The knowledge base's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBaseName")]
         pub knowledge_base_name: ::std::option::Option<::std::string::String>,
+        ///The knowledge base's sources.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(
             alias = "knowledgeBaseSources",
@@ -2965,9 +4879,10 @@ pub mod types {
         #[serde(
             alias = "lastUpdatedTimestamp",
             default,
-            deserialize_with = "crate::model::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_timestamp"
         )]
-        pub last_updated_timestamp: ::std::option::Option<i64>,
+        pub last_updated_timestamp: ::std::option::Option<crate::Timestamp>,
+        ///Whether the knowledge base is ready to answer from.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<KnowledgeBaseStatus>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2980,13 +4895,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`KnowledgeBaseResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of GetKnowledgeBase.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KnowledgeBaseResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<KnowledgeBase>,
+        ///The knowledge base.
+        pub data: KnowledgeBase,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -2999,27 +4916,29 @@ pub mod types {
             Default::default()
         }
     }
-    ///`KnowledgeBaseSource`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///One source of a knowledge base: a text, a crawled URL or an uploaded document.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KnowledgeBaseSource {
         ///Unix epoch seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "createdTimestamp",
             default,
-            deserialize_with = "crate::model::lenient::option_number"
+            deserialize_with = "crate::model::lenient::option_timestamp"
         )]
-        pub created_timestamp: ::std::option::Option<i64>,
+        pub created_timestamp: ::std::option::Option<crate::Timestamp>,
         ///UUID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sourceId")]
-        pub source_id: ::std::option::Option<::std::string::String>,
+        pub source_id: ::std::string::String,
+        ///The source's name (a text's title, a page's title, a file's name).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sourceName")]
         pub source_name: ::std::option::Option<::std::string::String>,
+        ///Whether the source is indexed, such as `complete` or `in_progress`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sourceStatus")]
         pub source_status: ::std::option::Option<::std::string::String>,
+        ///What kind of source it is.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sourceType")]
         pub source_type: ::std::option::Option<KnowledgeBaseSourceSourceType>,
@@ -3037,7 +4956,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`KnowledgeBaseSourceSourceType`
+    ///What kind of source it is.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3050,10 +4969,19 @@ pub mod types {
         PartialOrd
     )]
     pub enum KnowledgeBaseSourceSourceType {
+        /// An inline text.
+        ///
+        /// Sent as `text`.
         #[serde(rename = "text")]
         Text,
+        /// A crawled web page.
+        ///
+        /// Sent as `url`.
         #[serde(rename = "url")]
         Url,
+        /// An uploaded file.
+        ///
+        /// Sent as `document`.
         #[serde(rename = "document")]
         Document,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -3100,7 +5028,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///`KnowledgeBaseStatus`
+    ///Whether the knowledge base is ready to answer from.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3113,10 +5041,19 @@ pub mod types {
         PartialOrd
     )]
     pub enum KnowledgeBaseStatus {
+        /// Every source is indexed; the agent can answer from it.
+        ///
+        /// Sent as `complete`.
         #[serde(rename = "complete")]
         Complete,
+        /// Sources are still being crawled or indexed.
+        ///
+        /// Sent as `in_progress`.
         #[serde(rename = "in_progress")]
         InProgress,
+        /// Indexing failed for at least one source.
+        ///
+        /// Sent as `error`.
         #[serde(rename = "error")]
         Error,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -3162,11 +5099,45 @@ pub mod types {
             value.parse()
         }
     }
-    ///`KnowledgeBaseText`
+    ///One knowledge base of the legacy document store, with its size.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct KnowledgeBaseSummary {
+        ///When it was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///How many documents it holds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "documentCount",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub document_count: ::std::option::Option<i64>,
+        ///The knowledge base's ID.
+        #[serde(alias = "kbId")]
+        pub kb_id: ::std::string::String,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl KnowledgeBaseSummary {
+        pub fn builder() -> builder::KnowledgeBaseSummary {
+            Default::default()
+        }
+    }
+    ///A text source to add to a knowledge base.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct KnowledgeBaseText {
+        ///The text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
+        ///The text's title, which names the source.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3179,16 +5150,20 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListAgentToolsResponse`
+    ///The answer of ListAgentTools.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAgentToolsResponse {
+        ///This page of tools.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<AgentTool>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3201,16 +5176,20 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListAgentsResponse`
+    ///The answer of ListAgents.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAgentsResponse {
+        ///This page of agents.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Agent>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3223,14 +5202,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListAvailableNumbersResponse`
+    ///The answer of ListAvailableNumbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListAvailableNumbersResponse {
+        ///The numbers for sale.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<PhoneNumber>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3243,13 +5225,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCalcomAppointmentsResponse`
+    ///The answer of ListCalcomAppointments.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomAppointmentsResponse {
+        ///The bookings, with how many there are.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ListCalcomAppointmentsResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3262,15 +5247,25 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCalcomAppointmentsResponseData`
+    ///The bookings, with how many there are.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomAppointmentsResponseData {
+        ///The agent the list was filtered by, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "agentId")]
+        pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The bookings.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub appointments: ::std::vec::Vec<CalcomAppointment>,
+        ///How many bookings there are.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
+        ///The organization whose bookings these are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "orgId")]
+        pub org_id: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -3281,14 +5276,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCalcomEventTypesResponse`
+    ///The answer of ListCalcomEventTypes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCalcomEventTypesResponse {
+        ///The event types.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<CalcomEventType>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3301,13 +5299,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCallSessionsResponse`
+    ///The answer of ListCallSessions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCallSessionsResponse {
+        ///This page of call sessions.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ListCallSessionsResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3320,9 +5324,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCallSessionsResponseData`
+    ///This page of call sessions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCallSessionsResponseData {
+        ///The call sessions, newest first unless sorted otherwise.
         #[serde(
             rename = "callSessions",
             default,
@@ -3343,16 +5348,20 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCampaignContactsResponse`
+    ///The answer of ListCampaignContacts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCampaignContactsResponse {
+        ///This page of the campaign's contacts.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<CampaignContact>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3365,16 +5374,20 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListCampaignsResponse`
+    ///The answer of ListCampaigns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListCampaignsResponse {
+        ///This page of campaigns.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Campaign>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3387,16 +5400,20 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListContactsResponse`
+    ///The answer of ListContacts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListContactsResponse {
+        ///This page of contacts.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Contact>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3409,13 +5426,42 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListGhlAppointmentsResponse`
+    ///The answer of ListDocuments.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ListGhlAppointmentsResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<ListGhlAppointmentsResponseData>,
+    pub struct ListDocumentsResponse {
+        ///The knowledge base's documents (without their text).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<Document>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ListDocumentsResponse {
+        pub fn builder() -> builder::ListDocumentsResponse {
+            Default::default()
+        }
+    }
+    ///The answer of ListGhlAppointments.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListGhlAppointmentsResponse {
+        ///The appointments, with how many there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<ListGhlAppointmentsResponseData>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3428,12 +5474,14 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListGhlAppointmentsResponseData`
+    ///The appointments, with how many there are.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlAppointmentsResponseData {
+        ///The appointments.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub appointments: ::std::vec::Vec<GhlAppointment>,
+        ///How many appointments there are.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
@@ -3447,13 +5495,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListGhlCalendarsResponse`
+    ///The answer of ListGhlCalendars.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlCalendarsResponse {
+        ///The calendars, with how many there are.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ListGhlCalendarsResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3466,12 +5517,14 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListGhlCalendarsResponseData`
+    ///The calendars, with how many there are.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListGhlCalendarsResponseData {
+        ///The calendars.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub calendars: ::std::vec::Vec<GhlCalendar>,
+        ///How many calendars there are.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub count: ::std::option::Option<i64>,
@@ -3485,14 +5538,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListImportedPhoneNumbersResponse`
+    ///The answer of ListImportedPhoneNumbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListImportedPhoneNumbersResponse {
+        ///The organization's imported numbers.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
-        pub data: ::std::vec::Vec<ListImportedPhoneNumbersResponseDataItem>,
+        pub data: ::std::vec::Vec<ImportedPhoneNumber>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3505,49 +5561,71 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListImportedPhoneNumbersResponseDataItem`
+    ///The answer of ListKnowledgeBases.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ListImportedPhoneNumbersResponseDataItem {
+    pub struct ListKnowledgeBasesResponse {
+        ///The organization's knowledge bases.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<KnowledgeBaseSummary>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "sipPassword")]
-        pub sip_password: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "sipUsername")]
-        pub sip_username: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "terminationUri")]
-        pub termination_uri: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<::std::string::String>,
+        pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    impl ListImportedPhoneNumbersResponseDataItem {
-        pub fn builder() -> builder::ListImportedPhoneNumbersResponseDataItem {
+    impl ListKnowledgeBasesResponse {
+        pub fn builder() -> builder::ListKnowledgeBasesResponse {
             Default::default()
         }
     }
-    ///`ListPurchasedNumbersResponse`
+    ///The answer of ListLlmModelsWithVoices. Undocumented: public client code reads `data` as a list of LLM models, each with its voices; no field of a model is documented, so each stays a JSON object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ListLlmModelsWithVoicesResponse {
+        ///The LLM models, each with its voices.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub data: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ListLlmModelsWithVoicesResponse {
+        pub fn builder() -> builder::ListLlmModelsWithVoicesResponse {
+            Default::default()
+        }
+    }
+    ///The answer of ListPurchasedNumbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListPurchasedNumbersResponse {
+        ///The organization's numbers.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<PurchasedNumber>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3560,14 +5638,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListTwilioOwnedNumbersResponse`
+    ///The answer of ListTwilioOwnedNumbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListTwilioOwnedNumbersResponse {
+        ///The numbers in the connected Twilio account.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<ListTwilioOwnedNumbersResponseDataItem>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3580,13 +5661,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListTwilioOwnedNumbersResponseDataItem`
+    ///A number in the connected Twilio account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListTwilioOwnedNumbersResponseDataItem {
         ///Date created in Twilio
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "dateCreated")]
-        pub date_created: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "dateCreated",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub date_created: ::std::option::Option<crate::Timestamp>,
         ///Friendly label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "friendlyName")]
@@ -3620,16 +5705,20 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListVoicesResponse`
+    ///The answer of ListVoices.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListVoicesResponse {
+        ///The voices of the model.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<Voice>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3642,14 +5731,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListWidgetSettingsResponse`
+    ///The answer of ListWidgetSettings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListWidgetSettingsResponse {
+        ///Every widget settings object of the organization.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub data: ::std::vec::Vec<WidgetSettings>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3662,7 +5754,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ManageAppointmentRequest`
+    ///The body of ManageCalcomAppointment and ManageGhlAppointment: one action on the agent's calendar.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ManageAppointmentRequest {
         ///The appointment action to perform
@@ -3731,14 +5823,29 @@ pub mod types {
         PartialOrd
     )]
     pub enum ManageAppointmentRequestAction {
+        /// Book a new appointment (needs `name` and `email` or `phone`, and `appointment_datetime`).
+        ///
+        /// Sent as `book`.
         #[serde(rename = "book")]
         Book,
+        /// Move an existing appointment (needs `appointment_id` and `appointment_datetime`).
+        ///
+        /// Sent as `reschedule`.
         #[serde(rename = "reschedule")]
         Reschedule,
+        /// Cancel an existing appointment (needs `appointment_id`).
+        ///
+        /// Sent as `cancel`.
         #[serde(rename = "cancel")]
         Cancel,
+        /// Suggest free slots over the next `days_ahead` days.
+        ///
+        /// Sent as `suggest`.
         #[serde(rename = "suggest")]
         Suggest,
+        /// List the free slots over the next `days_ahead` days.
+        ///
+        /// Sent as `availability`.
         #[serde(rename = "availability")]
         Availability,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -3789,14 +5896,16 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ManageAppointmentResponse`
+    ///The answer of ManageCalcomAppointment and ManageGhlAppointment.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ManageAppointmentResponse {
+        ///The outcome of the action.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ManageAppointmentResponseData>,
-        ///Natural language message to relay directly to the user
+        ///The outcome in natural language, to relay to the caller as is.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -3809,7 +5918,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ManageAppointmentResponseData`
+    ///The outcome of the action.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ManageAppointmentResponseData {
         ///The action that was performed
@@ -3838,10 +5947,16 @@ pub mod types {
         >,
         ///Confirmed appointment datetime in ISO 8601
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "dateTime")]
-        pub date_time: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "dateTime",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub date_time: ::std::option::Option<crate::Timestamp>,
+        ///The outcome in words, to relay to the caller.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the action succeeded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         ///Short label (e.g. Appointment confirmed, Cancelled, Rescheduled)
@@ -3857,7 +5972,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ManageAppointmentResponseDataAvailableSlotsItem`
+    ///The free slots of one day.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ManageAppointmentResponseDataAvailableSlotsItem {
         ///Date in YYYY-MM-DD format
@@ -3881,14 +5996,18 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ManageExclusionsRequest`
+    ///The body of ManageExclusions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ManageExclusionsRequest {
+        ///Whether to add the URLs to the exclusions or remove them.
         pub action: ManageExclusionsRequestAction,
+        ///The knowledge base whose exclusions to change.
         #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        ///Your organization's ID.
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        ///The URLs to add or remove.
         pub urls: ::std::vec::Vec<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
@@ -3900,7 +6019,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ManageExclusionsRequestAction`
+    ///Whether to add the URLs to the exclusions or remove them.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3913,8 +6032,14 @@ pub mod types {
         PartialOrd
     )]
     pub enum ManageExclusionsRequestAction {
+        /// Add the URLs to the exclusions.
+        ///
+        /// Sent as `add`.
         #[serde(rename = "add")]
         Add,
+        /// Remove the URLs from the exclusions.
+        ///
+        /// Sent as `remove`.
         #[serde(rename = "remove")]
         Remove,
         /// A value this version of the SDK does not know, kept as the raw string.
@@ -3959,7 +6084,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///`Meta`
+    ///Where a page sits in a list: how many items there are in all, and the page's limit and offset.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Meta {
         ///Page size limit
@@ -3984,7 +6109,247 @@ pub mod types {
             Default::default()
         }
     }
-    ///`PhoneNumber`
+    ///An organization with its effective plan (an Enterprise plan, else its Stripe subscription, else the free tier), limits and available credits.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrganizationProfile {
+        ///API requests allowed per rate-limit window (120 has been seen).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "apiRateLimit",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub api_rate_limit: ::std::option::Option<i32>,
+        ///Whether the plan allows recording calls.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "canRecordCalls")]
+        pub can_record_calls: ::std::option::Option<bool>,
+        ///Whether the plan allows using the API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "canUseApi")]
+        pub can_use_api: ::std::option::Option<bool>,
+        ///The price of one credit beyond the allowance. The docs truncate this key ("extr..."), so its name is the catalog's best reading.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "extraCreditPrice",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub extra_credit_price: ::std::option::Option<f64>,
+        ///The organization's ID (a UUID).
+        pub id: ::std::string::String,
+        ///The effective limits of the organization, as a free-form object. The docs do not show this key, so its name is the catalog's best reading.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub limits: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The most agents the organization may have.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxAgents",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_agents: ::std::option::Option<i32>,
+        ///The most calls the organization may run at the same time.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxConcurrency",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_concurrency: ::std::option::Option<i32>,
+        ///The credit allowance of the effective plan.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxCredits",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_credits: ::std::option::Option<f64>,
+        ///The most members the organization may have.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxMembers",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_members: ::std::option::Option<i32>,
+        ///The organization's display name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///When the current billing period ends.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "periodEnd",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub period_end: ::std::option::Option<crate::Timestamp>,
+        ///The name of the effective plan.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "planName")]
+        pub plan_name: ::std::option::Option<::std::string::String>,
+        ///The region the organization's data and calls are served from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "regionId")]
+        pub region_id: ::std::option::Option<::std::string::String>,
+        ///The organization's URL-friendly short name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub slug: ::std::option::Option<::std::string::String>,
+        ///The organization's account status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The status of the organization's subscription.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "subStatus")]
+        pub sub_status: ::std::option::Option<::std::string::String>,
+        ///Credits available to spend on calls.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalCredits",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_credits: ::std::option::Option<f64>,
+        ///The organization's website.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl OrganizationProfile {
+        pub fn builder() -> builder::OrganizationProfile {
+            Default::default()
+        }
+    }
+    ///The answer of GetOrganizationProfile. The docs list the profile's fields without saying whether they sit under the usual `data` or at the top level, so both decode: read `data` first, then the top-level copies.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OrganizationProfileResponse {
+        ///API requests allowed per window, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "apiRateLimit",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub api_rate_limit: ::std::option::Option<i32>,
+        ///Whether calls may be recorded, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "canRecordCalls")]
+        pub can_record_calls: ::std::option::Option<bool>,
+        ///Whether the API may be used, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "canUseApi")]
+        pub can_use_api: ::std::option::Option<bool>,
+        ///The profile, when the service wraps it in the usual envelope.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<OrganizationProfile>,
+        ///The price of an extra credit, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "extraCreditPrice",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub extra_credit_price: ::std::option::Option<f64>,
+        ///The organization's ID, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///The effective limits, when the profile is sent at the top level.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub limits: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The agent limit, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxAgents",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_agents: ::std::option::Option<i32>,
+        ///The concurrent-call limit, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxConcurrency",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_concurrency: ::std::option::Option<i32>,
+        ///The plan's credit allowance, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxCredits",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_credits: ::std::option::Option<f64>,
+        ///The member limit, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "maxMembers",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub max_members: ::std::option::Option<i32>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The organization's display name, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///When the billing period ends, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "periodEnd",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub period_end: ::std::option::Option<crate::Timestamp>,
+        ///The effective plan's name, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "planName")]
+        pub plan_name: ::std::option::Option<::std::string::String>,
+        ///The organization's region, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "regionId")]
+        pub region_id: ::std::option::Option<::std::string::String>,
+        ///The organization's short name, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub slug: ::std::option::Option<::std::string::String>,
+        ///The organization's account status, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The subscription's status, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "subStatus")]
+        pub sub_status: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        ///Credits available to spend, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "totalCredits",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub total_credits: ::std::option::Option<f64>,
+        ///The organization's website, when the profile is sent at the top level.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl OrganizationProfileResponse {
+        pub fn builder() -> builder::OrganizationProfileResponse {
+            Default::default()
+        }
+    }
+    ///A number you can buy (ListAvailableNumbers).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PhoneNumber {
         ///ISO country code
@@ -4015,6 +6380,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub price: ::std::option::Option<f64>,
+        ///The telephony provider that sells the number; empty for the default provider.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "telephonyType")]
+        pub telephony_type: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -4025,20 +6394,49 @@ pub mod types {
             Default::default()
         }
     }
-    ///`PurchasedNumber`
+    ///One piece of structured data to extract from a call once it ends; the results arrive as the call session's `post_call_analysis_result` and in the after-call webhook.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PostCallAnalysisField {
+        ///The allowed values, for `type` `enum`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub choices: ::std::vec::Vec<::std::string::String>,
+        ///What to extract, in words the analysis model follows.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The key the extracted value is stored under.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The kind of value, such as `string` or `enum` (the docs' examples).
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl PostCallAnalysisField {
+        pub fn builder() -> builder::PostCallAnalysisField {
+            Default::default()
+        }
+    }
+    ///A number the organization owns through Agni; campaigns name it as `phone_number_id`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PurchasedNumber {
         ///Creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
         ///Human-readable label
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "friendlyName")]
         pub friendly_name: ::std::option::Option<::std::string::String>,
         ///Record ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
         ///Inbound SIP trunk ID
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "inboundTrunkId")]
@@ -4091,8 +6489,12 @@ pub mod types {
         pub telephony_id: ::std::option::Option<::std::string::String>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "updatedAt")]
-        pub updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "updatedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -4103,7 +6505,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`PurchasedPhoneNumber`
+    ///A number just bought, as BuyPhoneNumber reports it. The answer carries no ID: ListPurchasedNumbers has it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PurchasedPhoneNumber {
         ///The purchased phone number
@@ -4116,8 +6518,12 @@ pub mod types {
         pub price: ::std::option::Option<f64>,
         ///Timestamp of purchase
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "purchasedAt")]
-        pub purchased_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "purchasedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub purchased_at: ::std::option::Option<crate::Timestamp>,
         ///Purchase status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -4131,13 +6537,89 @@ pub mod types {
             Default::default()
         }
     }
-    ///`RagQueryRequest`
+    ///The answer of QueryKnowledgeBase.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QueryKnowledgeBaseResponse {
+        ///The passages that match the query.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<QueryKnowledgeBaseResponseData>,
+        ///The service's human-readable word on the outcome.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Where this page sits in the whole list (sent by list operations).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub meta: ::std::option::Option<Meta>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl QueryKnowledgeBaseResponse {
+        pub fn builder() -> builder::QueryKnowledgeBaseResponse {
+            Default::default()
+        }
+    }
+    ///The passages that match the query.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QueryKnowledgeBaseResponseData {
+        ///The matching passages, best first.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub results: ::std::vec::Vec<QueryResult>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl QueryKnowledgeBaseResponseData {
+        pub fn builder() -> builder::QueryKnowledgeBaseResponseData {
+            Default::default()
+        }
+    }
+    ///One passage a knowledge-base query matched.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct QueryResult {
+        ///The matching passage, as older docs name it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chunk: ::std::option::Option<::std::string::String>,
+        ///The document the passage comes from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "docId")]
+        pub doc_id: ::std::option::Option<::std::string::String>,
+        ///The metadata stored with that document.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///How well the passage matches the query; higher is better.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
+        pub score: ::std::option::Option<f64>,
+        ///The matching passage (current docs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl QueryResult {
+        pub fn builder() -> builder::QueryResult {
+            Default::default()
+        }
+    }
+    ///The body of QueryKnowledgeBase.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RagQueryRequest {
+        ///The knowledge base to search.
         #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        ///Your organization's ID.
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        ///The question, in natural language.
         pub query: ::std::string::String,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
@@ -4149,13 +6631,22 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ReadyResponse`
+    ///The answer of ReadinessCheck: a plain object (current docs) or the envelope (the spec).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReadyResponse {
+        ///The readiness fields, when the service wraps them in the envelope.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ReadyResponseData>,
+        ///The failing dependency, when the service is not ready.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service can take traffic.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<ReadyResponseStatus>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4168,7 +6659,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ReadyResponseData`
+    ///The readiness fields, when the service wraps them in the envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReadyResponseData {
         ///Readiness status
@@ -4184,11 +6675,77 @@ pub mod types {
             Default::default()
         }
     }
-    ///`RefreshRequest`
+    ///Whether the service can take traffic.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ReadyResponseStatus {
+        /// Every dependency is up.
+        ///
+        /// Sent as `ready`.
+        #[serde(rename = "ready")]
+        Ready,
+        /// A dependency is down; `error` names it (sent with HTTP 503).
+        ///
+        /// Sent as `unready`.
+        #[serde(rename = "unready")]
+        Unready,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for ReadyResponseStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Ready => f.write_str("ready"),
+                Self::Unready => f.write_str("unready"),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ReadyResponseStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ready" => Ok(Self::Ready),
+                "unready" => Ok(Self::Unready),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReadyResponseStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReadyResponseStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The body of RefreshKnowledgeBase.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RefreshRequest {
+        ///The knowledge base to crawl again.
         #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        ///Your organization's ID.
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4201,13 +6758,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ReleasePhoneNumberResponse`
+    ///The answer of ReleasePhoneNumber.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReleasePhoneNumberResponse {
+        ///The number as released.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ReleasePhoneNumberResponseData>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4220,7 +6780,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ReleasePhoneNumberResponseData`
+    ///The number as released.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReleasePhoneNumberResponseData {
         ///The released phone number
@@ -4229,8 +6789,12 @@ pub mod types {
         pub phone_number: ::std::option::Option<::std::string::String>,
         ///Timestamp of release
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "releasedAt")]
-        pub released_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "releasedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub released_at: ::std::option::Option<crate::Timestamp>,
         ///Release status
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -4244,7 +6808,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`SaveGhlCallDataRequest`
+    ///The body of SaveGhlCallData: a call to record on a GoHighLevel contact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SaveGhlCallDataRequest {
         ///GoHighLevel contact ID
@@ -4268,14 +6832,18 @@ pub mod types {
         ///Organization ID
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        ///Where the call's recording can be downloaded.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "recordingUrl")]
         pub recording_url: ::std::option::Option<::std::string::String>,
+        ///A summary of the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
+        ///Tags to add to the contact.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub tags: ::std::vec::Vec<::std::string::String>,
+        ///The call's transcript.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transcript: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4288,15 +6856,150 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateAgentRequest`
+    ///Who speaks first when a conversation starts.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum StartSpeaker {
+        /// The agent opens with its begin message.
+        ///
+        /// Sent as `agent`.
+        #[serde(rename = "agent")]
+        Agent,
+        /// The agent waits for the caller to speak.
+        ///
+        /// Sent as `user`.
+        #[serde(rename = "user")]
+        User,
+        /// A value this version of the SDK does not know, kept as the raw string.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for StartSpeaker {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Agent => f.write_str("agent"),
+                Self::User => f.write_str("user"),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for StartSpeaker {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "agent" => Ok(Self::Agent),
+                "user" => Ok(Self::User),
+                _ => Ok(Self::Unknown(::std::string::ToString::to_string(value))),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for StartSpeaker {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for StartSpeaker {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///What a tool does and how it is called. Which keys apply depends on the tool's `type`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ToolDefinition {
+        ///What the function does, for the model (function tools).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///HTTP headers sent with each call of the tool (custom and webhook tools).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub headers: ::std::vec::Vec<ToolHeader>,
+        ///How a call is transferred (transfer_call tools); its type is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<::serde_json::Value>,
+        ///The function name the model calls (function tools).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The music the caller hears while being transferred (transfer_call tools); its type is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "onHoldMusic")]
+        pub on_hold_music: ::std::option::Option<::serde_json::Value>,
+        ///The function's parameters as a JSON Schema object (function tools).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub parameters: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The parameters' JSON Schema serialised as a string (custom tools).
+        #[serde(
+            rename = "parametersSchemaText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        #[serde(alias = "parameters_schema_text")]
+        pub parameters_schema_text: ::std::option::Option<::std::string::String>,
+        ///Whether, or to whom, the call is transferred as an assigned agent (transfer_call tools); its type is not documented.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "transferToAssignAgent")]
+        pub transfer_to_assign_agent: ::std::option::Option<::serde_json::Value>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ToolDefinition {
+        pub fn builder() -> builder::ToolDefinition {
+            Default::default()
+        }
+    }
+    ///One HTTP header a tool sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ToolHeader {
+        ///The header's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///The header's value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+        /// Fields this version of the SDK does not know, as sent: decoding keeps every member
+        /// no other field claims, and encoding writes these next to the known ones.
+        #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ToolHeader {
+        pub fn builder() -> builder::ToolHeader {
+            Default::default()
+        }
+    }
+    ///The body of UpdateAgent: the settings to change. Fields left out keep their value; `selected_tools` replaces the whole set.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentRequest {
+        ///The accents the agent's voice uses.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::model::lenient::null_default")]
+        pub accent: ::std::vec::Vec<::std::string::String>,
+        ///The display name callers hear and the widget shows.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentName")]
         pub agent_name: ::std::option::Option<::std::string::String>,
+        ///The background sound played during calls; empty for none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "ambientSound")]
         pub ambient_sound: ::std::option::Option<::std::string::String>,
+        ///The ambient sound's volume, from 0 (muted) to 1.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "ambientSoundVolume",
@@ -4304,30 +7007,65 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ambient_sound_volume: ::std::option::Option<f64>,
+        ///The prompt that generates the call summary after each call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "analysisSummaryPrompt")]
         pub analysis_summary_prompt: ::std::option::Option<::std::string::String>,
+        ///The first thing the agent says when a conversation starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "beginMessage")]
         pub begin_message: ::std::option::Option<::std::string::String>,
+        ///The IANA time zone the agent books appointments in, such as `America/New_York`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "calendarTimezone")]
+        pub calendar_timezone: ::std::option::Option<::std::string::String>,
+        ///Where the agent hands a call over in an emergency, such as a phone number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "emergencyFallback")]
+        pub emergency_fallback: ::std::option::Option<::std::string::String>,
+        ///Whether the agent's voice expresses emotion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub emotion: ::std::option::Option<bool>,
+        ///Whether the agent listens for voicemail on outbound calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "enableVoicemailDetection")]
         pub enable_voicemail_detection: ::std::option::Option<bool>,
+        ///Whether the call ends after a long silence.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "endCallAfterSilence")]
         pub end_call_after_silence: ::std::option::Option<bool>,
+        ///How long the caller may stay silent before the call ends, in milliseconds. The docs spell it `endcallOnSilenceDuration` (sic).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "endcallOnSilenceDuration",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub endcall_on_silence_duration: ::std::option::Option<i32>,
+        ///Integration settings, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub integrations: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///How readily the agent stops speaking when the caller talks over it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            alias = "interruptionSensitivity",
+            default,
+            deserialize_with = "crate::model::lenient::option_number"
+        )]
+        pub interruption_sensitivity: ::std::option::Option<f64>,
+        ///Settings for navigating interactive voice response menus, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "ivrOptions",
             deserialize_with = "crate::model::lenient::null_default"
         )]
         pub ivr_options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The knowledge base the agent answers from (its ID).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "knowledgeBase")]
         pub knowledge_base: ::std::option::Option<::std::string::String>,
+        ///The longest a call may last, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "maxCallDurationMs",
@@ -4335,13 +7073,34 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub max_call_duration_ms: ::std::option::Option<i32>,
+        ///Whether the agent remembers earlier conversations with the same caller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory: ::std::option::Option<bool>,
+        ///The LLM the agent reasons with, such as `gpt-4o`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
+        ///The agent's internal name, shown in your dashboard only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The organization the agent belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "organizationId")]
+        pub organization_id: ::std::option::Option<::std::string::String>,
+        ///The structured data to extract from each call once it ends.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "postCallAnalysisData",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub post_call_analysis_data: ::std::vec::Vec<PostCallAnalysisField>,
+        ///The model that writes the summary and extracts data after each call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "postCallAnalysisModel")]
         pub post_call_analysis_model: ::std::option::Option<::std::string::String>,
+        ///The agent's system prompt. It may use template variables such as `{{current_time_Asia/Calcutta}}` and the call's `prompt_dynamic_variables`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
+        ///How many reminders the agent may send during one call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "reminderMaxCount",
@@ -4349,6 +7108,11 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_max_count: ::std::option::Option<i32>,
+        ///What the agent says when the caller has been silent for `reminder_trigger_ms`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "reminderMessage")]
+        pub reminder_message: ::std::option::Option<::std::string::String>,
+        ///How long the caller may stay silent before the agent sends a reminder, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "reminderTriggerMs",
@@ -4356,6 +7120,7 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub reminder_trigger_ms: ::std::option::Option<i32>,
+        ///How long an outbound call rings before it counts as unanswered, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "ringDurationMs",
@@ -4363,27 +7128,43 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub ring_duration_ms: ::std::option::Option<i32>,
+        ///The speech-to-speech model for realtime voice conversations.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "s2sModel")]
         pub s2s_model: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(
-            alias = "selectedTools",
-            deserialize_with = "crate::model::lenient::null_default"
-        )]
-        pub selected_tools: ::serde_json::Map<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
+        ///The Salesforce calendar the agent books into.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "salesforceCalendarId")]
+        pub salesforce_calendar_id: ::std::option::Option<::std::string::String>,
+        ///The tools enabled for the agent, as tool ids. Writing it replaces the whole set: tools left out are detached, and an empty list detaches all.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "selectedTools")]
+        pub selected_tools: ::std::option::Option<crate::SelectedTools>,
+        ///Who speaks first when a conversation starts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "startSpeaker")]
-        pub start_speaker: ::std::option::Option<::std::string::String>,
+        pub start_speaker: ::std::option::Option<StartSpeaker>,
+        ///The agent's status (`ACTIVE` or `INACTIVE`, as the v3 docs spell it on this operation).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<AgentStatusSetting>,
+        ///How random the agent's answers are, from 0.0 to 1.0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
         pub temperature: ::std::option::Option<f64>,
+        ///The voice the agent speaks with (a voice ID of ListVoices).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceId")]
         pub voice_id: ::std::option::Option<::std::string::String>,
+        ///Custom patterns for voicemail detection. The docs disable them with `null`; an empty list sends `[]` instead, and `extra` can send a `null`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "voicemailCustomPatterns",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub voicemail_custom_patterns: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///How long to listen for voicemail before giving up, in milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "voicemailDetectionTimeoutMs",
@@ -4391,9 +7172,18 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub voicemail_detection_timeout_ms: ::std::option::Option<i32>,
+        ///The message the agent leaves on voicemail.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voicemailMessage")]
         pub voicemail_message: ::std::option::Option<::std::string::String>,
+        ///The URLs that receive the agent's call events (the after-call webhook).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            alias = "webhookUrls",
+            deserialize_with = "crate::model::lenient::null_default"
+        )]
+        pub webhook_urls: ::std::vec::Vec<::std::string::String>,
+        ///The web widget settings the agent uses.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "widgetSettingsId")]
         pub widget_settings_id: ::std::option::Option<::std::string::String>,
@@ -4407,13 +7197,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateAgentResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of UpdateAgent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateAgentResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<Agent>,
+        ///The agent as updated.
+        pub data: Agent,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4426,9 +7218,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateAgentStatusRequest`
+    ///The body of UpdateAgentStatus.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentStatusRequest {
+        ///The agent's new status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<AgentStatus>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4441,13 +7234,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateAgentStatusResponse`
+    ///The answer of UpdateAgentStatus.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentStatusResponse {
+        ///The agent after the change: the whole agent, or only its `id` and `status` (current docs), or nothing (older docs).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<Agent>,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4460,16 +7256,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateAgentToolRequest`
+    ///The body of UpdateAgentTool: the fields to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateAgentToolRequest {
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        #[serde(deserialize_with = "crate::model::lenient::null_default")]
-        pub definition: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///What the tool does and how it is called.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition: ::std::option::Option<ToolDefinition>,
+        ///What the tool does; the model reads it to decide when to call the tool.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        ///The tool's name; for function tools a valid function name such as `check_order_status`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The kind of tool, such as `function`, `webhook`, `transfer_call` or `custom`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4482,13 +7281,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateAgentToolResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of UpdateAgentTool.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateAgentToolResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<AgentTool>,
+        ///The tool as updated.
+        pub data: AgentTool,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4501,22 +7302,37 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateCampaignRequest`
+    ///The body of UpdateCampaign: the settings to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateCampaignRequest {
+        ///The agent that places the calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "agentId")]
         pub agent_id: ::std::option::Option<::std::string::String>,
+        ///The campaign's new execution state, such as `idle`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(alias = "executionStatus")]
+        pub execution_status: ::std::option::Option<::std::string::String>,
+        ///The caller ID to call from, E.164; it must be the number `phone_number_id` names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "fromPhoneNumber")]
         pub from_phone_number: ::std::option::Option<::std::string::String>,
+        ///The campaign's ID, which the current docs' example repeats in the body; the path's ID is the one that counts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///The campaign's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///The purchased or imported number to call from (its ID).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "phoneNumberId")]
         pub phone_number_id: ::std::option::Option<::std::string::String>,
+        ///When and how fast the campaign calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub schedule: ::std::option::Option<CampaignSchedule>,
+        ///The campaign's new status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<CampaignStatus>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -4527,22 +7343,28 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateContactRequest`
+    ///The body of UpdateContact: the fields to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateContactRequest {
+        ///The contact's company or organization.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
+        ///The contact's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///The contact's first name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "firstName")]
         pub first_name: ::std::option::Option<::std::string::String>,
+        ///The contact's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "lastName")]
         pub last_name: ::std::option::Option<::std::string::String>,
+        ///Custom key-value data to store with the contact.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The contact's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4555,7 +7377,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateImportedPhoneNumberRequest`
+    ///The body of UpdateImportedPhoneNumber: the trunk settings to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateImportedPhoneNumberRequest {
         ///Updated friendly name
@@ -4583,27 +7405,34 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateWidgetSettingsRequest`
+    ///The body of UpdateWidgetSettings: the settings to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateWidgetSettingsRequest {
+        ///Whether the widget starts a conversation as soon as the page loads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botAutoStart")]
         pub bot_auto_start: ::std::option::Option<bool>,
+        ///The URL of the bot's logo or avatar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botLogo")]
         pub bot_logo: ::std::option::Option<::std::string::String>,
+        ///The bot's name in the widget header, such as `Ava Support`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botName")]
         pub bot_name: ::std::option::Option<::std::string::String>,
+        ///Where the widget sits on the page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botPosition")]
         pub bot_position: ::std::option::Option<BotPosition>,
+        ///The text of the consent dialog shown before a recorded call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "consentContent")]
         pub consent_content: ::std::option::Option<::std::string::String>,
+        ///The title of the consent dialog.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "consentTitle")]
         pub consent_title: ::std::option::Option<::std::string::String>,
+        ///The form fields a visitor fills in before starting (such as name, email, phone), as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
             alias = "customFormFields",
@@ -4613,11 +7442,14 @@ pub mod types {
             ::std::string::String,
             ::serde_json::Value,
         >,
+        ///The language of the widget's texts, such as `en` or `fr`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
+        ///Inline SVG markup for the floating widget button.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "svgLogo")]
         pub svg_logo: ::std::option::Option<::std::string::String>,
+        ///The widget's colors, fonts and appearance, as a free-form object.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -4631,13 +7463,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpdateWidgetSettingsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The answer of UpdateWidgetSettings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateWidgetSettingsResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<WidgetSettings>,
+        ///The widget settings as updated.
+        pub data: WidgetSettings,
+        ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        ///Whether the service reports success. The client turns a `false` answer into `Error::Api`, so a decoded response has `true` here, or nothing.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4650,34 +7484,43 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UpsertDocumentRequest`
+    ///The body of UpsertDocument: a text, or URLs to crawl, stored as one document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpsertDocumentRequest {
+        ///The document's ID; the same ID updates the document.
         #[serde(alias = "docId")]
         pub doc_id: ::std::string::String,
+        ///The knowledge base to store the document in.
         #[serde(alias = "kbId")]
         pub kb_id: ::std::string::String,
+        ///How deep to follow links from the URLs.
         #[serde(default = "defaults::default_u64::<i64, 5>")]
         #[serde(
             alias = "maxDepth",
             deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 5>"
         )]
         pub max_depth: i64,
+        ///The most pages to crawl.
         #[serde(default = "defaults::default_u64::<i64, 500>")]
         #[serde(
             alias = "maxPages",
             deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 500>"
         )]
         pub max_pages: i64,
+        ///Custom key-value data to store with the document.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Your organization's ID.
         #[serde(alias = "orgId")]
         pub org_id: ::std::string::String,
+        ///The document's text (leave out for URLs).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
+        ///One URL to crawl.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+        ///Several URLs to crawl.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
         pub urls: ::std::vec::Vec<::std::string::String>,
@@ -4691,9 +7534,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`UrlSource`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A URL source being crawled.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UrlSource {
+        ///How many pages were found under the URL so far.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(
             alias = "pagesFound",
@@ -4701,11 +7545,13 @@ pub mod types {
             deserialize_with = "crate::model::lenient::option_number"
         )]
         pub pages_found: ::std::option::Option<i32>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        ///The source's ID in the knowledge base.
         #[serde(alias = "sourceId")]
-        pub source_id: ::std::option::Option<::std::string::String>,
+        pub source_id: ::std::string::String,
+        ///The crawl's status, such as `in_progress`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///The URL being crawled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
@@ -4718,30 +7564,38 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Voice`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///A voice an agent can speak with.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Voice {
+        ///The voice's gender.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gender: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        ///The voice's ID; an agent's `voice_id` takes it.
+        pub id: ::std::string::String,
+        ///A picture for the voice.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "imgUrl")]
         pub img_url: ::std::option::Option<::std::string::String>,
+        ///The voice's language.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language: ::std::option::Option<::std::string::String>,
+        ///The LLM model the voice belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "llmModelId")]
         pub llm_model_id: ::std::option::Option<::std::string::String>,
+        ///The voice's ID at its provider.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "realVoiceId")]
         pub real_voice_id: ::std::option::Option<::std::string::String>,
+        ///The voice's name at its provider.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "realVoiceName")]
         pub real_voice_name: ::std::option::Option<::std::string::String>,
+        ///A sample of the voice.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "recordingUrl")]
         pub recording_url: ::std::option::Option<::std::string::String>,
+        ///The voice's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "voiceName")]
         pub voice_name: ::std::option::Option<::std::string::String>,
@@ -4755,8 +7609,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///`WidgetSettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    ///The settings of a web widget that lets site visitors talk to an agent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WidgetSettings {
         ///Whether the bot starts automatically
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4770,6 +7624,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botName")]
         pub bot_name: ::std::option::Option<::std::string::String>,
+        ///Where the widget sits on the page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "botPosition")]
         pub bot_position: ::std::option::Option<BotPosition>,
@@ -4783,8 +7638,12 @@ pub mod types {
         pub consent_title: ::std::option::Option<::std::string::String>,
         ///Creation timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "createdAt")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "createdAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
         ///Custom form field configuration
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(
@@ -4796,8 +7655,7 @@ pub mod types {
             ::serde_json::Value,
         >,
         ///Unique widget settings ID
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
         ///Whether these widget settings are active
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "isActive")]
@@ -4815,8 +7673,12 @@ pub mod types {
         pub theme: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Last update timestamp
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(alias = "updatedAt")]
-        pub updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            alias = "updatedAt",
+            default,
+            deserialize_with = "crate::model::lenient::option_timestamp"
+        )]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -5497,10 +8359,7 @@ pub mod types {
         /// Builds a [`AddTwilioNumberResponse`](super::AddTwilioNumberResponse) field by field: start from [`AddTwilioNumberResponse::builder()`](super::AddTwilioNumberResponse::builder), call a method per field, and pass the builder wherever a `AddTwilioNumberResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AddTwilioNumberResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::PurchasedNumber>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::PurchasedNumber, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5517,7 +8376,7 @@ pub mod types {
         impl ::std::default::Default for AddTwilioNumberResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -5527,9 +8386,7 @@ pub mod types {
         impl AddTwilioNumberResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PurchasedNumber>,
-                >,
+                T: ::std::convert::TryInto<super::PurchasedNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -5605,6 +8462,10 @@ pub mod types {
         /// Builds a [`Agent`](super::Agent) field by field: start from [`Agent::builder()`](super::Agent::builder), call a method per field, and pass the builder wherever a `Agent` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Agent {
+            accent: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
             agent_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5625,8 +8486,48 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            created_at: ::std::result::Result<
+            calcom_account_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_api_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_api_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_calendar_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_connection_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calendar_timezone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            call_stats: ::std::result::Result<
+                ::std::option::Option<super::AgentCallStats>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            emergency_fallback: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            emotion: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             enable_voicemail_detection: ::std::result::Result<
@@ -5637,12 +8538,25 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
+            endcall_on_silence_duration: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            ghl_assign_user_id_list: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            ghl_calendar_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             integrations: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            interruption_sensitivity: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             ivr_options: ::std::result::Result<
@@ -5657,6 +8571,10 @@ pub mod types {
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
+            memory: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5669,12 +8587,24 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            post_call_analysis_data: ::std::result::Result<
+                ::std::vec::Vec<super::PostCallAnalysisField>,
+                ::std::string::String,
+            >,
             post_call_analysis_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reminder_max_count: ::std::result::Result<
                 ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            reminder_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reminder_trigger_ms: ::std::result::Result<
@@ -5689,12 +8619,16 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            salesforce_calendar_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             selected_tools: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<crate::SelectedTools>,
                 ::std::string::String,
             >,
             start_speaker: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::StartSpeaker>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -5706,11 +8640,17 @@ pub mod types {
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voicemail_custom_patterns: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             voicemail_detection_timeout_ms: ::std::result::Result<
@@ -5719,6 +8659,10 @@ pub mod types {
             >,
             voicemail_message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             widget_settings_id: ::std::result::Result<
@@ -5733,41 +8677,75 @@ pub mod types {
         impl ::std::default::Default for Agent {
             fn default() -> Self {
                 Self {
+                    accent: Ok(Default::default()),
                     agent_name: Ok(Default::default()),
                     ambient_sound: Ok(Default::default()),
                     ambient_sound_volume: Ok(Default::default()),
                     analysis_summary_prompt: Ok(Default::default()),
                     begin_message: Ok(Default::default()),
+                    calcom_account_name: Ok(Default::default()),
+                    calcom_api_key: Ok(Default::default()),
+                    calcom_api_url: Ok(Default::default()),
+                    calcom_calendar_id: Ok(Default::default()),
+                    calcom_connection_type: Ok(Default::default()),
+                    calcom_status: Ok(Default::default()),
+                    calendar_timezone: Ok(Default::default()),
+                    call_stats: Ok(Default::default()),
                     created_at: Ok(Default::default()),
+                    emergency_fallback: Ok(Default::default()),
+                    emotion: Ok(Default::default()),
                     enable_voicemail_detection: Ok(Default::default()),
                     end_call_after_silence: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    endcall_on_silence_duration: Ok(Default::default()),
+                    ghl_assign_user_id_list: Ok(Default::default()),
+                    ghl_calendar_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     integrations: Ok(Default::default()),
+                    interruption_sensitivity: Ok(Default::default()),
                     ivr_options: Ok(Default::default()),
                     knowledge_base: Ok(Default::default()),
                     max_call_duration_ms: Ok(Default::default()),
+                    memory: Ok(Default::default()),
                     model: Ok(Default::default()),
                     name: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
+                    post_call_analysis_data: Ok(Default::default()),
                     post_call_analysis_model: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
                     reminder_max_count: Ok(Default::default()),
+                    reminder_message: Ok(Default::default()),
                     reminder_trigger_ms: Ok(Default::default()),
                     ring_duration_ms: Ok(Default::default()),
                     s2s_model: Ok(Default::default()),
+                    salesforce_calendar_id: Ok(Default::default()),
                     selected_tools: Ok(Default::default()),
                     start_speaker: Ok(Default::default()),
                     status: Ok(Default::default()),
                     temperature: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
                     voice_id: Ok(Default::default()),
+                    voicemail_custom_patterns: Ok(Default::default()),
                     voicemail_detection_timeout_ms: Ok(Default::default()),
                     voicemail_message: Ok(Default::default()),
+                    webhook_urls: Ok(Default::default()),
                     widget_settings_id: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
         }
         impl Agent {
+            pub fn accent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accent: {e}")
+                    });
+                self
+            }
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5832,15 +8810,149 @@ pub mod types {
                     });
                 self
             }
-            pub fn created_at<T>(mut self, value: T) -> Self
+            pub fn calcom_account_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_account_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_account_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn calcom_api_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_api_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_api_key: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn calcom_api_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_api_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_api_url: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn calcom_calendar_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_calendar_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_calendar_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn calcom_connection_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_connection_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_connection_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn calcom_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for calcom_status: {e}")
+                    });
+                self
+            }
+            pub fn calendar_timezone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calendar_timezone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calendar_timezone: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn call_stats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AgentCallStats>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.call_stats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for call_stats: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn emergency_fallback<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emergency_fallback = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for emergency_fallback: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn emotion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emotion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emotion: {e}")
                     });
                 self
             }
@@ -5872,9 +8984,51 @@ pub mod types {
                     });
                 self
             }
-            pub fn id<T>(mut self, value: T) -> Self
+            pub fn endcall_on_silence_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.endcall_on_silence_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for endcall_on_silence_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ghl_assign_user_id_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ghl_assign_user_id_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ghl_assign_user_id_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ghl_calendar_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ghl_calendar_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ghl_calendar_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -5893,6 +9047,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for integrations: {e}")
+                    });
+                self
+            }
+            pub fn interruption_sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.interruption_sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for interruption_sensitivity: {e}"
+                        )
                     });
                 self
             }
@@ -5938,6 +9106,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn memory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for memory: {e}")
+                    });
+                self
+            }
             pub fn model<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5976,6 +9156,22 @@ pub mod types {
                     });
                 self
             }
+            pub fn post_call_analysis_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::PostCallAnalysisField>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.post_call_analysis_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for post_call_analysis_data: {e}"
+                        )
+                    });
+                self
+            }
             pub fn post_call_analysis_model<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5990,6 +9186,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
             pub fn reminder_max_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
@@ -6000,6 +9208,20 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for reminder_max_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reminder_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reminder_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reminder_message: {e}"
                         )
                     });
                 self
@@ -6044,11 +9266,23 @@ pub mod types {
                     });
                 self
             }
+            pub fn salesforce_calendar_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.salesforce_calendar_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for salesforce_calendar_id: {e}"
+                        )
+                    });
+                self
+            }
             pub fn selected_tools<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::SelectedTools>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.selected_tools = value
@@ -6062,7 +9296,7 @@ pub mod types {
             }
             pub fn start_speaker<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::StartSpeaker>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_speaker = value
@@ -6098,7 +9332,7 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -6117,6 +9351,24 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voicemail_custom_patterns<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voicemail_custom_patterns = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for voicemail_custom_patterns: {e}"
+                        )
                     });
                 self
             }
@@ -6145,6 +9397,18 @@ pub mod types {
                         format!(
                             "error converting supplied value for voicemail_message: {e}"
                         )
+                    });
+                self
+            }
+            pub fn webhook_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_urls: {e}")
                     });
                 self
             }
@@ -6182,36 +9446,58 @@ pub mod types {
                 value: Agent,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    accent: value.accent?,
                     agent_name: value.agent_name?,
                     ambient_sound: value.ambient_sound?,
                     ambient_sound_volume: value.ambient_sound_volume?,
                     analysis_summary_prompt: value.analysis_summary_prompt?,
                     begin_message: value.begin_message?,
+                    calcom_account_name: value.calcom_account_name?,
+                    calcom_api_key: value.calcom_api_key?,
+                    calcom_api_url: value.calcom_api_url?,
+                    calcom_calendar_id: value.calcom_calendar_id?,
+                    calcom_connection_type: value.calcom_connection_type?,
+                    calcom_status: value.calcom_status?,
+                    calendar_timezone: value.calendar_timezone?,
+                    call_stats: value.call_stats?,
                     created_at: value.created_at?,
+                    emergency_fallback: value.emergency_fallback?,
+                    emotion: value.emotion?,
                     enable_voicemail_detection: value.enable_voicemail_detection?,
                     end_call_after_silence: value.end_call_after_silence?,
+                    endcall_on_silence_duration: value.endcall_on_silence_duration?,
+                    ghl_assign_user_id_list: value.ghl_assign_user_id_list?,
+                    ghl_calendar_id: value.ghl_calendar_id?,
                     id: value.id?,
                     integrations: value.integrations?,
+                    interruption_sensitivity: value.interruption_sensitivity?,
                     ivr_options: value.ivr_options?,
                     knowledge_base: value.knowledge_base?,
                     max_call_duration_ms: value.max_call_duration_ms?,
+                    memory: value.memory?,
                     model: value.model?,
                     name: value.name?,
                     organization_id: value.organization_id?,
+                    post_call_analysis_data: value.post_call_analysis_data?,
                     post_call_analysis_model: value.post_call_analysis_model?,
+                    prompt: value.prompt?,
                     reminder_max_count: value.reminder_max_count?,
+                    reminder_message: value.reminder_message?,
                     reminder_trigger_ms: value.reminder_trigger_ms?,
                     ring_duration_ms: value.ring_duration_ms?,
                     s2s_model: value.s2s_model?,
+                    salesforce_calendar_id: value.salesforce_calendar_id?,
                     selected_tools: value.selected_tools?,
                     start_speaker: value.start_speaker?,
                     status: value.status?,
                     temperature: value.temperature?,
                     updated_at: value.updated_at?,
                     voice_id: value.voice_id?,
+                    voicemail_custom_patterns: value.voicemail_custom_patterns?,
                     voicemail_detection_timeout_ms: value
                         .voicemail_detection_timeout_ms?,
                     voicemail_message: value.voicemail_message?,
+                    webhook_urls: value.webhook_urls?,
                     widget_settings_id: value.widget_settings_id?,
                     extra: value.extra?,
                 })
@@ -6220,38 +9506,168 @@ pub mod types {
         impl ::std::convert::From<super::Agent> for Agent {
             fn from(value: super::Agent) -> Self {
                 Self {
+                    accent: Ok(value.accent),
                     agent_name: Ok(value.agent_name),
                     ambient_sound: Ok(value.ambient_sound),
                     ambient_sound_volume: Ok(value.ambient_sound_volume),
                     analysis_summary_prompt: Ok(value.analysis_summary_prompt),
                     begin_message: Ok(value.begin_message),
+                    calcom_account_name: Ok(value.calcom_account_name),
+                    calcom_api_key: Ok(value.calcom_api_key),
+                    calcom_api_url: Ok(value.calcom_api_url),
+                    calcom_calendar_id: Ok(value.calcom_calendar_id),
+                    calcom_connection_type: Ok(value.calcom_connection_type),
+                    calcom_status: Ok(value.calcom_status),
+                    calendar_timezone: Ok(value.calendar_timezone),
+                    call_stats: Ok(value.call_stats),
                     created_at: Ok(value.created_at),
+                    emergency_fallback: Ok(value.emergency_fallback),
+                    emotion: Ok(value.emotion),
                     enable_voicemail_detection: Ok(value.enable_voicemail_detection),
                     end_call_after_silence: Ok(value.end_call_after_silence),
+                    endcall_on_silence_duration: Ok(value.endcall_on_silence_duration),
+                    ghl_assign_user_id_list: Ok(value.ghl_assign_user_id_list),
+                    ghl_calendar_id: Ok(value.ghl_calendar_id),
                     id: Ok(value.id),
                     integrations: Ok(value.integrations),
+                    interruption_sensitivity: Ok(value.interruption_sensitivity),
                     ivr_options: Ok(value.ivr_options),
                     knowledge_base: Ok(value.knowledge_base),
                     max_call_duration_ms: Ok(value.max_call_duration_ms),
+                    memory: Ok(value.memory),
                     model: Ok(value.model),
                     name: Ok(value.name),
                     organization_id: Ok(value.organization_id),
+                    post_call_analysis_data: Ok(value.post_call_analysis_data),
                     post_call_analysis_model: Ok(value.post_call_analysis_model),
+                    prompt: Ok(value.prompt),
                     reminder_max_count: Ok(value.reminder_max_count),
+                    reminder_message: Ok(value.reminder_message),
                     reminder_trigger_ms: Ok(value.reminder_trigger_ms),
                     ring_duration_ms: Ok(value.ring_duration_ms),
                     s2s_model: Ok(value.s2s_model),
+                    salesforce_calendar_id: Ok(value.salesforce_calendar_id),
                     selected_tools: Ok(value.selected_tools),
                     start_speaker: Ok(value.start_speaker),
                     status: Ok(value.status),
                     temperature: Ok(value.temperature),
                     updated_at: Ok(value.updated_at),
                     voice_id: Ok(value.voice_id),
+                    voicemail_custom_patterns: Ok(value.voicemail_custom_patterns),
                     voicemail_detection_timeout_ms: Ok(
                         value.voicemail_detection_timeout_ms,
                     ),
                     voicemail_message: Ok(value.voicemail_message),
+                    webhook_urls: Ok(value.webhook_urls),
                     widget_settings_id: Ok(value.widget_settings_id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`AgentCallStats`](super::AgentCallStats) field by field: start from [`AgentCallStats::builder()`](super::AgentCallStats::builder), call a method per field, and pass the builder wherever a `AgentCallStats` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct AgentCallStats {
+            completed_calls: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            no_answer_calls: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_calls: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AgentCallStats {
+            fn default() -> Self {
+                Self {
+                    completed_calls: Ok(Default::default()),
+                    no_answer_calls: Ok(Default::default()),
+                    total_calls: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AgentCallStats {
+            pub fn completed_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completed_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn no_answer_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.no_answer_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for no_answer_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn total_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_calls: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AgentCallStats> for super::AgentCallStats {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AgentCallStats,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    completed_calls: value.completed_calls?,
+                    no_answer_calls: value.no_answer_calls?,
+                    total_calls: value.total_calls?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AgentCallStats> for AgentCallStats {
+            fn from(value: super::AgentCallStats) -> Self {
+                Self {
+                    completed_calls: Ok(value.completed_calls),
+                    no_answer_calls: Ok(value.no_answer_calls),
+                    total_calls: Ok(value.total_calls),
                     extra: Ok(value.extra),
                 }
             }
@@ -6259,18 +9675,23 @@ pub mod types {
         /// Builds a [`AgentTool`](super::AgentTool) field by field: start from [`AgentTool::builder()`](super::AgentTool::builder), call a method per field, and pass the builder wherever a `AgentTool` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct AgentTool {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             definition: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<super::ToolDefinition>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+            enabled_functions: ::std::result::Result<
+                ::std::option::Option<super::EnabledFunctions>,
                 ::std::string::String,
             >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             is_active: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -6295,9 +9716,11 @@ pub mod types {
         impl ::std::default::Default for AgentTool {
             fn default() -> Self {
                 Self {
+                    agent_id: Ok(Default::default()),
                     definition: Ok(Default::default()),
                     description: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    enabled_functions: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     is_active: Ok(Default::default()),
                     name: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
@@ -6307,11 +9730,21 @@ pub mod types {
             }
         }
         impl AgentTool {
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
             pub fn definition<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::ToolDefinition>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.definition = value
@@ -6333,9 +9766,25 @@ pub mod types {
                     });
                 self
             }
+            pub fn enabled_functions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnabledFunctions>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_functions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_functions: {e}"
+                        )
+                    });
+                self
+            }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -6413,8 +9862,10 @@ pub mod types {
                 value: AgentTool,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    agent_id: value.agent_id?,
                     definition: value.definition?,
                     description: value.description?,
+                    enabled_functions: value.enabled_functions?,
                     id: value.id?,
                     is_active: value.is_active?,
                     name: value.name?,
@@ -6427,13 +9878,301 @@ pub mod types {
         impl ::std::convert::From<super::AgentTool> for AgentTool {
             fn from(value: super::AgentTool) -> Self {
                 Self {
+                    agent_id: Ok(value.agent_id),
                     definition: Ok(value.definition),
                     description: Ok(value.description),
+                    enabled_functions: Ok(value.enabled_functions),
                     id: Ok(value.id),
                     is_active: Ok(value.is_active),
                     name: Ok(value.name),
                     organization_id: Ok(value.organization_id),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`AssignCalcomAccountRequest`](super::AssignCalcomAccountRequest) field by field: start from [`AssignCalcomAccountRequest::builder()`](super::AssignCalcomAccountRequest::builder), call a method per field, and pass the builder wherever a `AssignCalcomAccountRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct AssignCalcomAccountRequest {
+            calcom_account_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssignCalcomAccountRequest {
+            fn default() -> Self {
+                Self {
+                    calcom_account_id: Err(
+                        "no value supplied for calcom_account_id".to_string(),
+                    ),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssignCalcomAccountRequest {
+            pub fn calcom_account_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_account_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_account_id: {e}"
+                        )
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssignCalcomAccountRequest>
+        for super::AssignCalcomAccountRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssignCalcomAccountRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    calcom_account_id: value.calcom_account_id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssignCalcomAccountRequest>
+        for AssignCalcomAccountRequest {
+            fn from(value: super::AssignCalcomAccountRequest) -> Self {
+                Self {
+                    calcom_account_id: Ok(value.calcom_account_id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`AssignCalcomAccountResponse`](super::AssignCalcomAccountResponse) field by field: start from [`AssignCalcomAccountResponse::builder()`](super::AssignCalcomAccountResponse::builder), call a method per field, and pass the builder wherever a `AssignCalcomAccountResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct AssignCalcomAccountResponse {
+            data: ::std::result::Result<
+                super::AssignCalcomAccountResult,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssignCalcomAccountResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssignCalcomAccountResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssignCalcomAccountResult>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssignCalcomAccountResponse>
+        for super::AssignCalcomAccountResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssignCalcomAccountResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssignCalcomAccountResponse>
+        for AssignCalcomAccountResponse {
+            fn from(value: super::AssignCalcomAccountResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`AssignCalcomAccountResult`](super::AssignCalcomAccountResult) field by field: start from [`AssignCalcomAccountResult::builder()`](super::AssignCalcomAccountResult::builder), call a method per field, and pass the builder wherever a `AssignCalcomAccountResult` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct AssignCalcomAccountResult {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            agent_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_account_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssignCalcomAccountResult {
+            fn default() -> Self {
+                Self {
+                    agent_id: Ok(Default::default()),
+                    agent_name: Ok(Default::default()),
+                    calcom_account_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssignCalcomAccountResult {
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
+            pub fn agent_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_name: {e}")
+                    });
+                self
+            }
+            pub fn calcom_account_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_account_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_account_id: {e}"
+                        )
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssignCalcomAccountResult>
+        for super::AssignCalcomAccountResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssignCalcomAccountResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_id: value.agent_id?,
+                    agent_name: value.agent_name?,
+                    calcom_account_id: value.calcom_account_id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssignCalcomAccountResult>
+        for AssignCalcomAccountResult {
+            fn from(value: super::AssignCalcomAccountResult) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    agent_name: Ok(value.agent_name),
+                    calcom_account_id: Ok(value.calcom_account_id),
                     extra: Ok(value.extra),
                 }
             }
@@ -6811,7 +10550,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct BuyPhoneNumberResponse {
             data: ::std::result::Result<
-                ::std::option::Option<super::PurchasedPhoneNumber>,
+                super::PurchasedPhoneNumber,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -6830,7 +10569,7 @@ pub mod types {
         impl ::std::default::Default for BuyPhoneNumberResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -6840,9 +10579,7 @@ pub mod types {
         impl BuyPhoneNumberResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PurchasedPhoneNumber>,
-                >,
+                T: ::std::convert::TryInto<super::PurchasedPhoneNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -6915,6 +10652,400 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`CalcomAgentAccount`](super::CalcomAgentAccount) field by field: start from [`CalcomAgentAccount::builder()`](super::CalcomAgentAccount::builder), call a method per field, and pass the builder wherever a `CalcomAgentAccount` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct CalcomAgentAccount {
+            account_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            api_base_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_account_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            connected: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::CalcomAgentAccountType>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CalcomAgentAccount {
+            fn default() -> Self {
+                Self {
+                    account_name: Ok(Default::default()),
+                    api_base_url: Ok(Default::default()),
+                    calcom_account_id: Ok(Default::default()),
+                    connected: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl CalcomAgentAccount {
+            pub fn account_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_name: {e}")
+                    });
+                self
+            }
+            pub fn api_base_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_base_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_base_url: {e}")
+                    });
+                self
+            }
+            pub fn calcom_account_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_account_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_account_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn connected<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connected = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for connected: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CalcomAgentAccountType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CalcomAgentAccount> for super::CalcomAgentAccount {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CalcomAgentAccount,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_name: value.account_name?,
+                    api_base_url: value.api_base_url?,
+                    calcom_account_id: value.calcom_account_id?,
+                    connected: value.connected?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CalcomAgentAccount> for CalcomAgentAccount {
+            fn from(value: super::CalcomAgentAccount) -> Self {
+                Self {
+                    account_name: Ok(value.account_name),
+                    api_base_url: Ok(value.api_base_url),
+                    calcom_account_id: Ok(value.calcom_account_id),
+                    connected: Ok(value.connected),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`CalcomAgentStatus`](super::CalcomAgentStatus) field by field: start from [`CalcomAgentStatus::builder()`](super::CalcomAgentStatus::builder), call a method per field, and pass the builder wherever a `CalcomAgentStatus` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct CalcomAgentStatus {
+            accounts: ::std::result::Result<
+                ::std::vec::Vec<super::CalcomAgentStatusAccount>,
+                ::std::string::String,
+            >,
+            connected: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CalcomAgentStatus {
+            fn default() -> Self {
+                Self {
+                    accounts: Ok(Default::default()),
+                    connected: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl CalcomAgentStatus {
+            pub fn accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::CalcomAgentStatusAccount>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accounts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accounts: {e}")
+                    });
+                self
+            }
+            pub fn connected<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connected = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for connected: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CalcomAgentStatus> for super::CalcomAgentStatus {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CalcomAgentStatus,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    accounts: value.accounts?,
+                    connected: value.connected?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CalcomAgentStatus> for CalcomAgentStatus {
+            fn from(value: super::CalcomAgentStatus) -> Self {
+                Self {
+                    accounts: Ok(value.accounts),
+                    connected: Ok(value.connected),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`CalcomAgentStatusAccount`](super::CalcomAgentStatusAccount) field by field: start from [`CalcomAgentStatusAccount::builder()`](super::CalcomAgentStatusAccount::builder), call a method per field, and pass the builder wherever a `CalcomAgentStatusAccount` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct CalcomAgentStatusAccount {
+            account_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CalcomAgentStatusAccount {
+            fn default() -> Self {
+                Self {
+                    account_name: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl CalcomAgentStatusAccount {
+            pub fn account_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_name: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CalcomAgentStatusAccount>
+        for super::CalcomAgentStatusAccount {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CalcomAgentStatusAccount,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_name: value.account_name?,
+                    error: value.error?,
+                    id: value.id?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CalcomAgentStatusAccount>
+        for CalcomAgentStatusAccount {
+            fn from(value: super::CalcomAgentStatusAccount) -> Self {
+                Self {
+                    account_name: Ok(value.account_name),
+                    error: Ok(value.error),
+                    id: Ok(value.id),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`CalcomAppointment`](super::CalcomAppointment) field by field: start from [`CalcomAppointment::builder()`](super::CalcomAppointment::builder), call a method per field, and pass the builder wherever a `CalcomAppointment` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomAppointment {
@@ -6947,13 +11078,10 @@ pub mod types {
                 ::std::string::String,
             >,
             end_time: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             meeting_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6963,7 +11091,7 @@ pub mod types {
                 ::std::string::String,
             >,
             start_time: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -6986,7 +11114,7 @@ pub mod types {
                     calcom_booking_uid: Ok(Default::default()),
                     duration_minutes: Ok(Default::default()),
                     end_time: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     meeting_url: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
                     start_time: Ok(Default::default()),
@@ -7092,7 +11220,7 @@ pub mod types {
             }
             pub fn end_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_time = value
@@ -7104,7 +11232,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -7140,7 +11268,7 @@ pub mod types {
             }
             pub fn start_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_time = value
@@ -7219,6 +11347,626 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`CalcomAppointmentDetail`](super::CalcomAppointmentDetail) field by field: start from [`CalcomAppointmentDetail::builder()`](super::CalcomAppointmentDetail::builder), call a method per field, and pass the builder wherever a `CalcomAppointmentDetail` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct CalcomAppointmentDetail {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            appointment: ::std::result::Result<
+                ::std::option::Option<super::CalcomBooking>,
+                ::std::string::String,
+            >,
+            attendee_email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            attendee_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            attendee_phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            attendee_timezone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            calcom_booking_uid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_minutes: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meeting_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            org_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            organization_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CalcomAppointmentDetail {
+            fn default() -> Self {
+                Self {
+                    agent_id: Ok(Default::default()),
+                    appointment: Ok(Default::default()),
+                    attendee_email: Ok(Default::default()),
+                    attendee_name: Ok(Default::default()),
+                    attendee_phone: Ok(Default::default()),
+                    attendee_timezone: Ok(Default::default()),
+                    calcom_booking_uid: Ok(Default::default()),
+                    duration_minutes: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    meeting_url: Ok(Default::default()),
+                    org_id: Ok(Default::default()),
+                    organization_id: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl CalcomAppointmentDetail {
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
+            pub fn appointment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CalcomBooking>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.appointment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for appointment: {e}")
+                    });
+                self
+            }
+            pub fn attendee_email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attendee_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attendee_email: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn attendee_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attendee_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attendee_name: {e}")
+                    });
+                self
+            }
+            pub fn attendee_phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attendee_phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attendee_phone: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn attendee_timezone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attendee_timezone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attendee_timezone: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn calcom_booking_uid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calcom_booking_uid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calcom_booking_uid: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duration_minutes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_minutes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_minutes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn meeting_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meeting_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meeting_url: {e}")
+                    });
+                self
+            }
+            pub fn org_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.org_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for org_id: {e}")
+                    });
+                self
+            }
+            pub fn organization_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CalcomAppointmentDetail>
+        for super::CalcomAppointmentDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CalcomAppointmentDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_id: value.agent_id?,
+                    appointment: value.appointment?,
+                    attendee_email: value.attendee_email?,
+                    attendee_name: value.attendee_name?,
+                    attendee_phone: value.attendee_phone?,
+                    attendee_timezone: value.attendee_timezone?,
+                    calcom_booking_uid: value.calcom_booking_uid?,
+                    duration_minutes: value.duration_minutes?,
+                    end_time: value.end_time?,
+                    id: value.id?,
+                    meeting_url: value.meeting_url?,
+                    org_id: value.org_id?,
+                    organization_id: value.organization_id?,
+                    start_time: value.start_time?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CalcomAppointmentDetail>
+        for CalcomAppointmentDetail {
+            fn from(value: super::CalcomAppointmentDetail) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    appointment: Ok(value.appointment),
+                    attendee_email: Ok(value.attendee_email),
+                    attendee_name: Ok(value.attendee_name),
+                    attendee_phone: Ok(value.attendee_phone),
+                    attendee_timezone: Ok(value.attendee_timezone),
+                    calcom_booking_uid: Ok(value.calcom_booking_uid),
+                    duration_minutes: Ok(value.duration_minutes),
+                    end_time: Ok(value.end_time),
+                    id: Ok(value.id),
+                    meeting_url: Ok(value.meeting_url),
+                    org_id: Ok(value.org_id),
+                    organization_id: Ok(value.organization_id),
+                    start_time: Ok(value.start_time),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`CalcomBooking`](super::CalcomBooking) field by field: start from [`CalcomBooking::builder()`](super::CalcomBooking::builder), call a method per field, and pass the builder wherever a `CalcomBooking` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct CalcomBooking {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            agent_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            appointment_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            contact_email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            contact_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            contact_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            contact_phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            ghl_appointment_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            organization_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CalcomBooking {
+            fn default() -> Self {
+                Self {
+                    agent_id: Ok(Default::default()),
+                    agent_name: Ok(Default::default()),
+                    appointment_time: Ok(Default::default()),
+                    contact_email: Ok(Default::default()),
+                    contact_id: Ok(Default::default()),
+                    contact_name: Ok(Default::default()),
+                    contact_phone: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    ghl_appointment_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    organization_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl CalcomBooking {
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
+            pub fn agent_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_name: {e}")
+                    });
+                self
+            }
+            pub fn appointment_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.appointment_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for appointment_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn contact_email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact_email: {e}")
+                    });
+                self
+            }
+            pub fn contact_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact_id: {e}")
+                    });
+                self
+            }
+            pub fn contact_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact_name: {e}")
+                    });
+                self
+            }
+            pub fn contact_phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact_phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact_phone: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn ghl_appointment_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ghl_appointment_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ghl_appointment_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn organization_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CalcomBooking> for super::CalcomBooking {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CalcomBooking,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_id: value.agent_id?,
+                    agent_name: value.agent_name?,
+                    appointment_time: value.appointment_time?,
+                    contact_email: value.contact_email?,
+                    contact_id: value.contact_id?,
+                    contact_name: value.contact_name?,
+                    contact_phone: value.contact_phone?,
+                    end_time: value.end_time?,
+                    ghl_appointment_id: value.ghl_appointment_id?,
+                    id: value.id?,
+                    organization_id: value.organization_id?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CalcomBooking> for CalcomBooking {
+            fn from(value: super::CalcomBooking) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    agent_name: Ok(value.agent_name),
+                    appointment_time: Ok(value.appointment_time),
+                    contact_email: Ok(value.contact_email),
+                    contact_id: Ok(value.contact_id),
+                    contact_name: Ok(value.contact_name),
+                    contact_phone: Ok(value.contact_phone),
+                    end_time: Ok(value.end_time),
+                    ghl_appointment_id: Ok(value.ghl_appointment_id),
+                    id: Ok(value.id),
+                    organization_id: Ok(value.organization_id),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`CalcomEventType`](super::CalcomEventType) field by field: start from [`CalcomEventType::builder()`](super::CalcomEventType::builder), call a method per field, and pass the builder wherever a `CalcomEventType` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomEventType {
@@ -7234,10 +11982,7 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             is_active: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -7265,7 +12010,7 @@ pub mod types {
                     currency: Ok(Default::default()),
                     description: Ok(Default::default()),
                     duration_minutes: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     is_active: Ok(Default::default()),
                     price: Ok(Default::default()),
                     slug: Ok(Default::default()),
@@ -7315,7 +12060,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -7528,6 +12273,12 @@ pub mod types {
         /// Builds a [`CalcomStatusResponseData`](super::CalcomStatusResponseData) field by field: start from [`CalcomStatusResponseData::builder()`](super::CalcomStatusResponseData::builder), call a method per field, and pass the builder wherever a `CalcomStatusResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CalcomStatusResponseData {
+            accounts: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             connected: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -7541,11 +12292,11 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CalcomStatusResponseDataStatus>,
                 ::std::string::String,
             >,
             token_expires: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -7556,6 +12307,7 @@ pub mod types {
         impl ::std::default::Default for CalcomStatusResponseData {
             fn default() -> Self {
                 Self {
+                    accounts: Ok(Default::default()),
                     connected: Ok(Default::default()),
                     error: Ok(Default::default()),
                     message: Ok(Default::default()),
@@ -7566,6 +12318,22 @@ pub mod types {
             }
         }
         impl CalcomStatusResponseData {
+            pub fn accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accounts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accounts: {e}")
+                    });
+                self
+            }
             pub fn connected<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -7604,7 +12372,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CalcomStatusResponseDataStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -7616,7 +12386,7 @@ pub mod types {
             }
             pub fn token_expires<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token_expires = value
@@ -7647,6 +12417,7 @@ pub mod types {
                 value: CalcomStatusResponseData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    accounts: value.accounts?,
                     connected: value.connected?,
                     error: value.error?,
                     message: value.message?,
@@ -7660,6 +12431,7 @@ pub mod types {
         for CalcomStatusResponseData {
             fn from(value: super::CalcomStatusResponseData) -> Self {
                 Self {
+                    accounts: Ok(value.accounts),
                     connected: Ok(value.connected),
                     error: Ok(value.error),
                     message: Ok(value.message),
@@ -7709,7 +12481,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             credit_breakdown: ::std::result::Result<
@@ -7725,7 +12497,7 @@ pub mod types {
                 ::std::string::String,
             >,
             ended_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             error_message: ::std::result::Result<
@@ -7738,10 +12510,7 @@ pub mod types {
                 >,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             metadata: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -7767,7 +12536,7 @@ pub mod types {
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -7802,7 +12571,7 @@ pub mod types {
                     ended_at: Ok(Default::default()),
                     error_message: Ok(Default::default()),
                     extract_dynamic_variables: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     metadata: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
                     post_call_analysis_result: Ok(Default::default()),
@@ -7929,7 +12698,7 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -7983,7 +12752,7 @@ pub mod types {
             }
             pub fn ended_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ended_at = value
@@ -8025,7 +12794,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -8119,7 +12888,7 @@ pub mod types {
             }
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.started_at = value
@@ -8268,7 +13037,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             credit_breakdown: ::std::result::Result<
@@ -8284,13 +13053,10 @@ pub mod types {
                 ::std::string::String,
             >,
             ended_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             metadata: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -8312,7 +13078,7 @@ pub mod types {
                 ::std::string::String,
             >,
             started_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -8347,7 +13113,7 @@ pub mod types {
                     disconnect_reason: Ok(Default::default()),
                     duration_sec: Ok(Default::default()),
                     ended_at: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     metadata: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
                     post_call_analysis_result: Ok(Default::default()),
@@ -8450,7 +13216,7 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -8504,7 +13270,7 @@ pub mod types {
             }
             pub fn ended_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ended_at = value
@@ -8516,7 +13282,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -8594,7 +13360,7 @@ pub mod types {
             }
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.started_at = value
@@ -8933,16 +13699,21 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             organization_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            outbound_max_concurrent: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            outbound_max_cps: ::std::result::Result<
+                ::std::option::Option<i32>,
                 ::std::string::String,
             >,
             phone_number_id: ::std::result::Result<
@@ -8979,9 +13750,11 @@ pub mod types {
                     created_at: Ok(Default::default()),
                     execution_status: Ok(Default::default()),
                     from_phone_number: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     name: Ok(Default::default()),
                     organization_id: Ok(Default::default()),
+                    outbound_max_concurrent: Ok(Default::default()),
+                    outbound_max_cps: Ok(Default::default()),
                     phone_number_id: Ok(Default::default()),
                     schedule: Ok(Default::default()),
                     started_at: Ok(Default::default()),
@@ -9070,7 +13843,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -9100,6 +13873,34 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for organization_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn outbound_max_concurrent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outbound_max_concurrent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outbound_max_concurrent: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn outbound_max_cps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outbound_max_cps = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outbound_max_cps: {e}"
                         )
                     });
                 self
@@ -9197,6 +13998,8 @@ pub mod types {
                     id: value.id?,
                     name: value.name?,
                     organization_id: value.organization_id?,
+                    outbound_max_concurrent: value.outbound_max_concurrent?,
+                    outbound_max_cps: value.outbound_max_cps?,
                     phone_number_id: value.phone_number_id?,
                     schedule: value.schedule?,
                     started_at: value.started_at?,
@@ -9218,6 +14021,8 @@ pub mod types {
                     id: Ok(value.id),
                     name: Ok(value.name),
                     organization_id: Ok(value.organization_id),
+                    outbound_max_concurrent: Ok(value.outbound_max_concurrent),
+                    outbound_max_cps: Ok(value.outbound_max_cps),
                     phone_number_id: Ok(value.phone_number_id),
                     schedule: Ok(value.schedule),
                     started_at: Ok(value.started_at),
@@ -9254,10 +14059,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             last_attempted_at: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
@@ -9296,7 +14098,7 @@ pub mod types {
                     contact_id: Ok(Default::default()),
                     email: Ok(Default::default()),
                     error_message: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     last_attempted_at: Ok(Default::default()),
                     name: Ok(Default::default()),
                     next_retry_at: Ok(Default::default()),
@@ -9386,7 +14188,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -9530,10 +14332,7 @@ pub mod types {
         /// Builds a [`CampaignResponse`](super::CampaignResponse) field by field: start from [`CampaignResponse::builder()`](super::CampaignResponse::builder), call a method per field, and pass the builder wherever a `CampaignResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CampaignResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::Campaign>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::Campaign, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -9550,7 +14349,7 @@ pub mod types {
         impl ::std::default::Default for CampaignResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -9560,7 +14359,7 @@ pub mod types {
         impl CampaignResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Campaign>>,
+                T: ::std::convert::TryInto<super::Campaign>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -10403,10 +15202,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             last_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -10435,7 +15231,7 @@ pub mod types {
                     created_at: Ok(Default::default()),
                     email: Ok(Default::default()),
                     first_name: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     last_name: Ok(Default::default()),
                     metadata: Ok(Default::default()),
                     phone: Ok(Default::default()),
@@ -10495,7 +15291,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -10602,13 +15398,1837 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`ContactActivitiesResponse`](super::ContactActivitiesResponse) field by field: start from [`ContactActivitiesResponse::builder()`](super::ContactActivitiesResponse::builder), call a method per field, and pass the builder wherever a `ContactActivitiesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactActivitiesResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::ContactActivity>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactActivitiesResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactActivitiesResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactActivity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactActivitiesResponse>
+        for super::ContactActivitiesResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactActivitiesResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactActivitiesResponse>
+        for ContactActivitiesResponse {
+            fn from(value: super::ContactActivitiesResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactActivity`](super::ContactActivity) field by field: start from [`ContactActivity::builder()`](super::ContactActivity::builder), call a method per field, and pass the builder wherever a `ContactActivity` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactActivity {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            timestamp: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactActivity {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    timestamp: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactActivity {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timestamp: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactActivity> for super::ContactActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    timestamp: value.timestamp?,
+                    type_: value.type_?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactActivity> for ContactActivity {
+            fn from(value: super::ContactActivity) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    timestamp: Ok(value.timestamp),
+                    type_: Ok(value.type_),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactCall`](super::ContactCall) field by field: start from [`ContactCall::builder()`](super::ContactCall::builder), call a method per field, and pass the builder wherever a `ContactCall` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactCall {
+            agent_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            call_session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            channel: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_sec: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            sentiment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            started_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactCall {
+            fn default() -> Self {
+                Self {
+                    agent_name: Ok(Default::default()),
+                    call_session_id: Ok(Default::default()),
+                    channel: Ok(Default::default()),
+                    duration_sec: Ok(Default::default()),
+                    sentiment: Ok(Default::default()),
+                    started_at: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactCall {
+            pub fn agent_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_name: {e}")
+                    });
+                self
+            }
+            pub fn call_session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.call_session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for call_session_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn channel<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.channel = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for channel: {e}")
+                    });
+                self
+            }
+            pub fn duration_sec<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_sec = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration_sec: {e}")
+                    });
+                self
+            }
+            pub fn sentiment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sentiment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sentiment: {e}")
+                    });
+                self
+            }
+            pub fn started_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.started_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for started_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactCall> for super::ContactCall {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactCall,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_name: value.agent_name?,
+                    call_session_id: value.call_session_id?,
+                    channel: value.channel?,
+                    duration_sec: value.duration_sec?,
+                    sentiment: value.sentiment?,
+                    started_at: value.started_at?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactCall> for ContactCall {
+            fn from(value: super::ContactCall) -> Self {
+                Self {
+                    agent_name: Ok(value.agent_name),
+                    call_session_id: Ok(value.call_session_id),
+                    channel: Ok(value.channel),
+                    duration_sec: Ok(value.duration_sec),
+                    sentiment: Ok(value.sentiment),
+                    started_at: Ok(value.started_at),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactCallStats`](super::ContactCallStats) field by field: start from [`ContactCallStats::builder()`](super::ContactCallStats::builder), call a method per field, and pass the builder wherever a `ContactCallStats` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactCallStats {
+            avg_duration_sec: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            completed_pct: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            failed_pct: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            last_call_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            no_answer_pct: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            total_calls: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_duration_sec: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactCallStats {
+            fn default() -> Self {
+                Self {
+                    avg_duration_sec: Ok(Default::default()),
+                    completed_pct: Ok(Default::default()),
+                    failed_pct: Ok(Default::default()),
+                    last_call_at: Ok(Default::default()),
+                    no_answer_pct: Ok(Default::default()),
+                    total_calls: Ok(Default::default()),
+                    total_duration_sec: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactCallStats {
+            pub fn avg_duration_sec<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avg_duration_sec = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for avg_duration_sec: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn completed_pct<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_pct = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for completed_pct: {e}")
+                    });
+                self
+            }
+            pub fn failed_pct<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failed_pct = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for failed_pct: {e}")
+                    });
+                self
+            }
+            pub fn last_call_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_call_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_call_at: {e}")
+                    });
+                self
+            }
+            pub fn no_answer_pct<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.no_answer_pct = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for no_answer_pct: {e}")
+                    });
+                self
+            }
+            pub fn total_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_calls: {e}")
+                    });
+                self
+            }
+            pub fn total_duration_sec<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_duration_sec = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for total_duration_sec: {e}"
+                        )
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactCallStats> for super::ContactCallStats {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactCallStats,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avg_duration_sec: value.avg_duration_sec?,
+                    completed_pct: value.completed_pct?,
+                    failed_pct: value.failed_pct?,
+                    last_call_at: value.last_call_at?,
+                    no_answer_pct: value.no_answer_pct?,
+                    total_calls: value.total_calls?,
+                    total_duration_sec: value.total_duration_sec?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactCallStats> for ContactCallStats {
+            fn from(value: super::ContactCallStats) -> Self {
+                Self {
+                    avg_duration_sec: Ok(value.avg_duration_sec),
+                    completed_pct: Ok(value.completed_pct),
+                    failed_pct: Ok(value.failed_pct),
+                    last_call_at: Ok(value.last_call_at),
+                    no_answer_pct: Ok(value.no_answer_pct),
+                    total_calls: Ok(value.total_calls),
+                    total_duration_sec: Ok(value.total_duration_sec),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactCallStatsResponse`](super::ContactCallStatsResponse) field by field: start from [`ContactCallStatsResponse::builder()`](super::ContactCallStatsResponse::builder), call a method per field, and pass the builder wherever a `ContactCallStatsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactCallStatsResponse {
+            data: ::std::result::Result<super::ContactCallStats, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactCallStatsResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactCallStatsResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ContactCallStats>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactCallStatsResponse>
+        for super::ContactCallStatsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactCallStatsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactCallStatsResponse>
+        for ContactCallStatsResponse {
+            fn from(value: super::ContactCallStatsResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactCallsResponse`](super::ContactCallsResponse) field by field: start from [`ContactCallsResponse::builder()`](super::ContactCallsResponse::builder), call a method per field, and pass the builder wherever a `ContactCallsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactCallsResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::ContactCall>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactCallsResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactCallsResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactCall>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactCallsResponse>
+        for super::ContactCallsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactCallsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactCallsResponse> for ContactCallsResponse {
+            fn from(value: super::ContactCallsResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactCampaign`](super::ContactCampaign) field by field: start from [`ContactCampaign::builder()`](super::ContactCampaign::builder), call a method per field, and pass the builder wherever a `ContactCampaign` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactCampaign {
+            campaign_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_attempt_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactCampaign {
+            fn default() -> Self {
+                Self {
+                    campaign_id: Ok(Default::default()),
+                    last_attempt_at: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactCampaign {
+            pub fn campaign_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.campaign_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for campaign_id: {e}")
+                    });
+                self
+            }
+            pub fn last_attempt_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_attempt_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_attempt_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactCampaign> for super::ContactCampaign {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactCampaign,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    campaign_id: value.campaign_id?,
+                    last_attempt_at: value.last_attempt_at?,
+                    name: value.name?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactCampaign> for ContactCampaign {
+            fn from(value: super::ContactCampaign) -> Self {
+                Self {
+                    campaign_id: Ok(value.campaign_id),
+                    last_attempt_at: Ok(value.last_attempt_at),
+                    name: Ok(value.name),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactCampaignsResponse`](super::ContactCampaignsResponse) field by field: start from [`ContactCampaignsResponse::builder()`](super::ContactCampaignsResponse::builder), call a method per field, and pass the builder wherever a `ContactCampaignsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactCampaignsResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::ContactCampaign>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactCampaignsResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactCampaignsResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactCampaign>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactCampaignsResponse>
+        for super::ContactCampaignsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactCampaignsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactCampaignsResponse>
+        for ContactCampaignsResponse {
+            fn from(value: super::ContactCampaignsResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactDetail`](super::ContactDetail) field by field: start from [`ContactDetail::builder()`](super::ContactDetail::builder), call a method per field, and pass the builder wherever a `ContactDetail` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactDetail {
+            campaigns: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            company: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_call_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_calls: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_minutes: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactDetail {
+            fn default() -> Self {
+                Self {
+                    campaigns: Ok(Default::default()),
+                    company: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_call_at: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    total_calls: Ok(Default::default()),
+                    total_minutes: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactDetail {
+            pub fn campaigns<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.campaigns = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for campaigns: {e}")
+                    });
+                self
+            }
+            pub fn company<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_call_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_call_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_call_at: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn total_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_calls: {e}")
+                    });
+                self
+            }
+            pub fn total_minutes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_minutes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_minutes: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactDetail> for super::ContactDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    campaigns: value.campaigns?,
+                    company: value.company?,
+                    created_at: value.created_at?,
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    id: value.id?,
+                    last_call_at: value.last_call_at?,
+                    last_name: value.last_name?,
+                    phone: value.phone?,
+                    total_calls: value.total_calls?,
+                    total_minutes: value.total_minutes?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactDetail> for ContactDetail {
+            fn from(value: super::ContactDetail) -> Self {
+                Self {
+                    campaigns: Ok(value.campaigns),
+                    company: Ok(value.company),
+                    created_at: Ok(value.created_at),
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    id: Ok(value.id),
+                    last_call_at: Ok(value.last_call_at),
+                    last_name: Ok(value.last_name),
+                    phone: Ok(value.phone),
+                    total_calls: Ok(value.total_calls),
+                    total_minutes: Ok(value.total_minutes),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactDetailResponse`](super::ContactDetailResponse) field by field: start from [`ContactDetailResponse::builder()`](super::ContactDetailResponse::builder), call a method per field, and pass the builder wherever a `ContactDetailResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactDetailResponse {
+            data: ::std::result::Result<super::ContactDetail, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactDetailResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactDetailResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ContactDetail>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactDetailResponse>
+        for super::ContactDetailResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactDetailResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactDetailResponse>
+        for ContactDetailResponse {
+            fn from(value: super::ContactDetailResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactNote`](super::ContactNote) field by field: start from [`ContactNote::builder()`](super::ContactNote::builder), call a method per field, and pass the builder wherever a `ContactNote` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactNote {
+            contact_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactNote {
+            fn default() -> Self {
+                Self {
+                    contact_id: Ok(Default::default()),
+                    content: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactNote {
+            pub fn contact_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact_id: {e}")
+                    });
+                self
+            }
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactNote> for super::ContactNote {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactNote,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    contact_id: value.contact_id?,
+                    content: value.content?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactNote> for ContactNote {
+            fn from(value: super::ContactNote) -> Self {
+                Self {
+                    contact_id: Ok(value.contact_id),
+                    content: Ok(value.content),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactNoteResponse`](super::ContactNoteResponse) field by field: start from [`ContactNoteResponse::builder()`](super::ContactNoteResponse::builder), call a method per field, and pass the builder wherever a `ContactNoteResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactNoteResponse {
+            data: ::std::result::Result<super::ContactNote, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactNoteResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactNoteResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ContactNote>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactNoteResponse>
+        for super::ContactNoteResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactNoteResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactNoteResponse> for ContactNoteResponse {
+            fn from(value: super::ContactNoteResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ContactNotesResponse`](super::ContactNotesResponse) field by field: start from [`ContactNotesResponse::builder()`](super::ContactNotesResponse::builder), call a method per field, and pass the builder wherever a `ContactNotesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ContactNotesResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::ContactNote>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ContactNotesResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ContactNotesResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ContactNote>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ContactNotesResponse>
+        for super::ContactNotesResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ContactNotesResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ContactNotesResponse> for ContactNotesResponse {
+            fn from(value: super::ContactNotesResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`ContactResponse`](super::ContactResponse) field by field: start from [`ContactResponse::builder()`](super::ContactResponse::builder), call a method per field, and pass the builder wherever a `ContactResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ContactResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::Contact>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::Contact, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -10625,7 +17245,7 @@ pub mod types {
         impl ::std::default::Default for ContactResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -10635,7 +17255,7 @@ pub mod types {
         impl ContactResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Contact>>,
+                T: ::std::convert::TryInto<super::Contact>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -10709,6 +17329,10 @@ pub mod types {
         /// Builds a [`CreateAgentRequest`](super::CreateAgentRequest) field by field: start from [`CreateAgentRequest::builder()`](super::CreateAgentRequest::builder), call a method per field, and pass the builder wherever a `CreateAgentRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentRequest {
+            accent: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
             agent_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -10729,6 +17353,18 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            calendar_timezone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            emergency_fallback: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            emotion: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             enable_voicemail_detection: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -10737,8 +17373,16 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            endcall_on_silence_duration: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             integrations: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            interruption_sensitivity: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             ivr_options: ::std::result::Result<
@@ -10753,6 +17397,10 @@ pub mod types {
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
+            memory: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -10761,12 +17409,28 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            organization_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            post_call_analysis_data: ::std::result::Result<
+                ::std::vec::Vec<super::PostCallAnalysisField>,
+                ::std::string::String,
+            >,
             post_call_analysis_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reminder_max_count: ::std::result::Result<
                 ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            reminder_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reminder_trigger_ms: ::std::result::Result<
@@ -10781,12 +17445,20 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            salesforce_calendar_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             selected_tools: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<crate::SelectedTools>,
                 ::std::string::String,
             >,
             start_speaker: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::StartSpeaker>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::AgentStatusSetting>,
                 ::std::string::String,
             >,
             temperature: ::std::result::Result<
@@ -10797,12 +17469,22 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            voicemail_custom_patterns: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             voicemail_detection_timeout_ms: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
             voicemail_message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             widget_settings_id: ::std::result::Result<
@@ -10817,36 +17499,63 @@ pub mod types {
         impl ::std::default::Default for CreateAgentRequest {
             fn default() -> Self {
                 Self {
+                    accent: Ok(Default::default()),
                     agent_name: Ok(Default::default()),
                     ambient_sound: Ok(Default::default()),
                     ambient_sound_volume: Ok(Default::default()),
                     analysis_summary_prompt: Ok(Default::default()),
                     begin_message: Ok(Default::default()),
+                    calendar_timezone: Ok(Default::default()),
+                    emergency_fallback: Ok(Default::default()),
+                    emotion: Ok(Default::default()),
                     enable_voicemail_detection: Ok(Default::default()),
                     end_call_after_silence: Ok(Default::default()),
+                    endcall_on_silence_duration: Ok(Default::default()),
                     integrations: Ok(Default::default()),
+                    interruption_sensitivity: Ok(Default::default()),
                     ivr_options: Ok(Default::default()),
                     knowledge_base: Ok(Default::default()),
                     max_call_duration_ms: Ok(Default::default()),
+                    memory: Ok(Default::default()),
                     model: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    organization_id: Ok(Default::default()),
+                    post_call_analysis_data: Ok(Default::default()),
                     post_call_analysis_model: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
                     reminder_max_count: Ok(Default::default()),
+                    reminder_message: Ok(Default::default()),
                     reminder_trigger_ms: Ok(Default::default()),
                     ring_duration_ms: Ok(Default::default()),
                     s2s_model: Ok(Default::default()),
+                    salesforce_calendar_id: Ok(Default::default()),
                     selected_tools: Ok(Default::default()),
                     start_speaker: Ok(Default::default()),
+                    status: Ok(Default::default()),
                     temperature: Ok(Default::default()),
                     voice_id: Ok(Default::default()),
+                    voicemail_custom_patterns: Ok(Default::default()),
                     voicemail_detection_timeout_ms: Ok(Default::default()),
                     voicemail_message: Ok(Default::default()),
+                    webhook_urls: Ok(Default::default()),
                     widget_settings_id: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
         }
         impl CreateAgentRequest {
+            pub fn accent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accent: {e}")
+                    });
+                self
+            }
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10911,6 +17620,46 @@ pub mod types {
                     });
                 self
             }
+            pub fn calendar_timezone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calendar_timezone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calendar_timezone: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn emergency_fallback<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emergency_fallback = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for emergency_fallback: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn emotion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emotion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emotion: {e}")
+                    });
+                self
+            }
             pub fn enable_voicemail_detection<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -10939,6 +17688,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn endcall_on_silence_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.endcall_on_silence_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for endcall_on_silence_duration: {e}"
+                        )
+                    });
+                self
+            }
             pub fn integrations<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10950,6 +17713,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for integrations: {e}")
+                    });
+                self
+            }
+            pub fn interruption_sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.interruption_sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for interruption_sensitivity: {e}"
+                        )
                     });
                 self
             }
@@ -10995,6 +17772,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn memory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for memory: {e}")
+                    });
+                self
+            }
             pub fn model<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11019,6 +17808,36 @@ pub mod types {
                     });
                 self
             }
+            pub fn organization_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn post_call_analysis_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::PostCallAnalysisField>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.post_call_analysis_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for post_call_analysis_data: {e}"
+                        )
+                    });
+                self
+            }
             pub fn post_call_analysis_model<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11033,6 +17852,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
             pub fn reminder_max_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
@@ -11043,6 +17874,20 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for reminder_max_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reminder_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reminder_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reminder_message: {e}"
                         )
                     });
                 self
@@ -11087,11 +17932,23 @@ pub mod types {
                     });
                 self
             }
+            pub fn salesforce_calendar_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.salesforce_calendar_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for salesforce_calendar_id: {e}"
+                        )
+                    });
+                self
+            }
             pub fn selected_tools<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::SelectedTools>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.selected_tools = value
@@ -11105,13 +17962,27 @@ pub mod types {
             }
             pub fn start_speaker<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::StartSpeaker>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_speaker = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for start_speaker: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AgentStatusSetting>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
                     });
                 self
             }
@@ -11136,6 +18007,24 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voicemail_custom_patterns<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voicemail_custom_patterns = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for voicemail_custom_patterns: {e}"
+                        )
                     });
                 self
             }
@@ -11164,6 +18053,18 @@ pub mod types {
                         format!(
                             "error converting supplied value for voicemail_message: {e}"
                         )
+                    });
+                self
+            }
+            pub fn webhook_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_urls: {e}")
                     });
                 self
             }
@@ -11201,31 +18102,46 @@ pub mod types {
                 value: CreateAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    accent: value.accent?,
                     agent_name: value.agent_name?,
                     ambient_sound: value.ambient_sound?,
                     ambient_sound_volume: value.ambient_sound_volume?,
                     analysis_summary_prompt: value.analysis_summary_prompt?,
                     begin_message: value.begin_message?,
+                    calendar_timezone: value.calendar_timezone?,
+                    emergency_fallback: value.emergency_fallback?,
+                    emotion: value.emotion?,
                     enable_voicemail_detection: value.enable_voicemail_detection?,
                     end_call_after_silence: value.end_call_after_silence?,
+                    endcall_on_silence_duration: value.endcall_on_silence_duration?,
                     integrations: value.integrations?,
+                    interruption_sensitivity: value.interruption_sensitivity?,
                     ivr_options: value.ivr_options?,
                     knowledge_base: value.knowledge_base?,
                     max_call_duration_ms: value.max_call_duration_ms?,
+                    memory: value.memory?,
                     model: value.model?,
                     name: value.name?,
+                    organization_id: value.organization_id?,
+                    post_call_analysis_data: value.post_call_analysis_data?,
                     post_call_analysis_model: value.post_call_analysis_model?,
+                    prompt: value.prompt?,
                     reminder_max_count: value.reminder_max_count?,
+                    reminder_message: value.reminder_message?,
                     reminder_trigger_ms: value.reminder_trigger_ms?,
                     ring_duration_ms: value.ring_duration_ms?,
                     s2s_model: value.s2s_model?,
+                    salesforce_calendar_id: value.salesforce_calendar_id?,
                     selected_tools: value.selected_tools?,
                     start_speaker: value.start_speaker?,
+                    status: value.status?,
                     temperature: value.temperature?,
                     voice_id: value.voice_id?,
+                    voicemail_custom_patterns: value.voicemail_custom_patterns?,
                     voicemail_detection_timeout_ms: value
                         .voicemail_detection_timeout_ms?,
                     voicemail_message: value.voicemail_message?,
+                    webhook_urls: value.webhook_urls?,
                     widget_settings_id: value.widget_settings_id?,
                     extra: value.extra?,
                 })
@@ -11234,32 +18150,47 @@ pub mod types {
         impl ::std::convert::From<super::CreateAgentRequest> for CreateAgentRequest {
             fn from(value: super::CreateAgentRequest) -> Self {
                 Self {
+                    accent: Ok(value.accent),
                     agent_name: Ok(value.agent_name),
                     ambient_sound: Ok(value.ambient_sound),
                     ambient_sound_volume: Ok(value.ambient_sound_volume),
                     analysis_summary_prompt: Ok(value.analysis_summary_prompt),
                     begin_message: Ok(value.begin_message),
+                    calendar_timezone: Ok(value.calendar_timezone),
+                    emergency_fallback: Ok(value.emergency_fallback),
+                    emotion: Ok(value.emotion),
                     enable_voicemail_detection: Ok(value.enable_voicemail_detection),
                     end_call_after_silence: Ok(value.end_call_after_silence),
+                    endcall_on_silence_duration: Ok(value.endcall_on_silence_duration),
                     integrations: Ok(value.integrations),
+                    interruption_sensitivity: Ok(value.interruption_sensitivity),
                     ivr_options: Ok(value.ivr_options),
                     knowledge_base: Ok(value.knowledge_base),
                     max_call_duration_ms: Ok(value.max_call_duration_ms),
+                    memory: Ok(value.memory),
                     model: Ok(value.model),
                     name: Ok(value.name),
+                    organization_id: Ok(value.organization_id),
+                    post_call_analysis_data: Ok(value.post_call_analysis_data),
                     post_call_analysis_model: Ok(value.post_call_analysis_model),
+                    prompt: Ok(value.prompt),
                     reminder_max_count: Ok(value.reminder_max_count),
+                    reminder_message: Ok(value.reminder_message),
                     reminder_trigger_ms: Ok(value.reminder_trigger_ms),
                     ring_duration_ms: Ok(value.ring_duration_ms),
                     s2s_model: Ok(value.s2s_model),
+                    salesforce_calendar_id: Ok(value.salesforce_calendar_id),
                     selected_tools: Ok(value.selected_tools),
                     start_speaker: Ok(value.start_speaker),
+                    status: Ok(value.status),
                     temperature: Ok(value.temperature),
                     voice_id: Ok(value.voice_id),
+                    voicemail_custom_patterns: Ok(value.voicemail_custom_patterns),
                     voicemail_detection_timeout_ms: Ok(
                         value.voicemail_detection_timeout_ms,
                     ),
                     voicemail_message: Ok(value.voicemail_message),
+                    webhook_urls: Ok(value.webhook_urls),
                     widget_settings_id: Ok(value.widget_settings_id),
                     extra: Ok(value.extra),
                 }
@@ -11268,10 +18199,7 @@ pub mod types {
         /// Builds a [`CreateAgentResponse`](super::CreateAgentResponse) field by field: start from [`CreateAgentResponse::builder()`](super::CreateAgentResponse::builder), call a method per field, and pass the builder wherever a `CreateAgentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::Agent>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::Agent, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -11288,7 +18216,7 @@ pub mod types {
         impl ::std::default::Default for CreateAgentResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -11298,7 +18226,7 @@ pub mod types {
         impl CreateAgentResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Agent>>,
+                T: ::std::convert::TryInto<super::Agent>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -11374,7 +18302,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateAgentToolRequest {
             definition: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<super::ToolDefinition>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -11408,9 +18336,7 @@ pub mod types {
         impl CreateAgentToolRequest {
             pub fn definition<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::ToolDefinition>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.definition = value
@@ -11500,10 +18426,7 @@ pub mod types {
         /// Builds a [`CreateAgentToolResponse`](super::CreateAgentToolResponse) field by field: start from [`CreateAgentToolResponse::builder()`](super::CreateAgentToolResponse::builder), call a method per field, and pass the builder wherever a `CreateAgentToolResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateAgentToolResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::AgentTool>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::AgentTool, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -11520,7 +18443,7 @@ pub mod types {
         impl ::std::default::Default for CreateAgentToolResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -11530,7 +18453,7 @@ pub mod types {
         impl CreateAgentToolResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentTool>>,
+                T: ::std::convert::TryInto<super::AgentTool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -12479,7 +19402,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateTelephonyTypeResponse {
             data: ::std::result::Result<
-                ::std::option::Option<super::CreateTelephonyTypeResponseData>,
+                super::CreateTelephonyTypeResponseData,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -12498,7 +19421,7 @@ pub mod types {
         impl ::std::default::Default for CreateTelephonyTypeResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -12508,9 +19431,7 @@ pub mod types {
         impl CreateTelephonyTypeResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateTelephonyTypeResponseData>,
-                >,
+                T: ::std::convert::TryInto<super::CreateTelephonyTypeResponseData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -12587,17 +19508,14 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateTelephonyTypeResponseData {
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             friendly_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -12632,7 +19550,7 @@ pub mod types {
                 Self {
                     created_at: Ok(Default::default()),
                     friendly_name: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     owner_type: Ok(Default::default()),
                     sip_password: Ok(Default::default()),
                     sip_username: Ok(Default::default()),
@@ -12646,7 +19564,7 @@ pub mod types {
         impl CreateTelephonyTypeResponseData {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -12670,7 +19588,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -13055,10 +19973,7 @@ pub mod types {
         /// Builds a [`CreateWidgetSettingsResponse`](super::CreateWidgetSettingsResponse) field by field: start from [`CreateWidgetSettingsResponse::builder()`](super::CreateWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `CreateWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct CreateWidgetSettingsResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::WidgetSettings>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::WidgetSettings, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -13075,7 +19990,7 @@ pub mod types {
         impl ::std::default::Default for CreateWidgetSettingsResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -13085,7 +20000,7 @@ pub mod types {
         impl CreateWidgetSettingsResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WidgetSettings>>,
+                T: ::std::convert::TryInto<super::WidgetSettings>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -13452,12 +20367,118 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`DeleteKnowledgeBaseSourceResponse`](super::DeleteKnowledgeBaseSourceResponse) field by field: start from [`DeleteKnowledgeBaseSourceResponse::builder()`](super::DeleteKnowledgeBaseSourceResponse::builder), call a method per field, and pass the builder wherever a `DeleteKnowledgeBaseSourceResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct DeleteKnowledgeBaseSourceResponse {
+            data: ::std::result::Result<
+                ::std::option::Option<super::KnowledgeBase>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeleteKnowledgeBaseSourceResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeleteKnowledgeBaseSourceResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::KnowledgeBase>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteKnowledgeBaseSourceResponse>
+        for super::DeleteKnowledgeBaseSourceResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteKnowledgeBaseSourceResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeleteKnowledgeBaseSourceResponse>
+        for DeleteKnowledgeBaseSourceResponse {
+            fn from(value: super::DeleteKnowledgeBaseSourceResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`DisconnectCalcomRequest`](super::DisconnectCalcomRequest) field by field: start from [`DisconnectCalcomRequest::builder()`](super::DisconnectCalcomRequest::builder), call a method per field, and pass the builder wherever a `DisconnectCalcomRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct DisconnectCalcomRequest {
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             provider_id: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -13469,7 +20490,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     org_id: Err("no value supplied for org_id".to_string()),
-                    provider_id: Err("no value supplied for provider_id".to_string()),
+                    provider_id: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
@@ -13489,7 +20510,7 @@ pub mod types {
             }
             pub fn provider_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.provider_id = value
@@ -13741,6 +20762,622 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`DiscoverUrlsResponse`](super::DiscoverUrlsResponse) field by field: start from [`DiscoverUrlsResponse::builder()`](super::DiscoverUrlsResponse::builder), call a method per field, and pass the builder wherever a `DiscoverUrlsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct DiscoverUrlsResponse {
+            data: ::std::result::Result<
+                ::std::option::Option<super::DiscoverUrlsResponseData>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DiscoverUrlsResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl DiscoverUrlsResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DiscoverUrlsResponseData>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DiscoverUrlsResponse>
+        for super::DiscoverUrlsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DiscoverUrlsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DiscoverUrlsResponse> for DiscoverUrlsResponse {
+            fn from(value: super::DiscoverUrlsResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`DiscoverUrlsResponseData`](super::DiscoverUrlsResponseData) field by field: start from [`DiscoverUrlsResponseData::builder()`](super::DiscoverUrlsResponseData::builder), call a method per field, and pass the builder wherever a `DiscoverUrlsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct DiscoverUrlsResponseData {
+            total: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DiscoverUrlsResponseData {
+            fn default() -> Self {
+                Self {
+                    total: Ok(Default::default()),
+                    urls: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl DiscoverUrlsResponseData {
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+            pub fn urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for urls: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DiscoverUrlsResponseData>
+        for super::DiscoverUrlsResponseData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DiscoverUrlsResponseData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    total: value.total?,
+                    urls: value.urls?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DiscoverUrlsResponseData>
+        for DiscoverUrlsResponseData {
+            fn from(value: super::DiscoverUrlsResponseData) -> Self {
+                Self {
+                    total: Ok(value.total),
+                    urls: Ok(value.urls),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`Document`](super::Document) field by field: start from [`Document::builder()`](super::Document::builder), call a method per field, and pass the builder wherever a `Document` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct Document {
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            doc_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kb_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            org_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Document {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    doc_id: Err("no value supplied for doc_id".to_string()),
+                    kb_id: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    org_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl Document {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn doc_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.doc_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for doc_id: {e}")
+                    });
+                self
+            }
+            pub fn kb_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kb_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kb_id: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn org_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.org_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for org_id: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Document> for super::Document {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Document,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    doc_id: value.doc_id?,
+                    kb_id: value.kb_id?,
+                    metadata: value.metadata?,
+                    org_id: value.org_id?,
+                    status: value.status?,
+                    text: value.text?,
+                    updated_at: value.updated_at?,
+                    url: value.url?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Document> for Document {
+            fn from(value: super::Document) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    doc_id: Ok(value.doc_id),
+                    kb_id: Ok(value.kb_id),
+                    metadata: Ok(value.metadata),
+                    org_id: Ok(value.org_id),
+                    status: Ok(value.status),
+                    text: Ok(value.text),
+                    updated_at: Ok(value.updated_at),
+                    url: Ok(value.url),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`DocumentResponse`](super::DocumentResponse) field by field: start from [`DocumentResponse::builder()`](super::DocumentResponse::builder), call a method per field, and pass the builder wherever a `DocumentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct DocumentResponse {
+            data: ::std::result::Result<super::Document, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DocumentResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl DocumentResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Document>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DocumentResponse> for super::DocumentResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DocumentResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DocumentResponse> for DocumentResponse {
+            fn from(value: super::DocumentResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`EnabledFunctions`](super::EnabledFunctions) field by field: start from [`EnabledFunctions::builder()`](super::EnabledFunctions::builder), call a method per field, and pass the builder wherever a `EnabledFunctions` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct EnabledFunctions {
+            values: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EnabledFunctions {
+            fn default() -> Self {
+                Self {
+                    values: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl EnabledFunctions {
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EnabledFunctions> for super::EnabledFunctions {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EnabledFunctions,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    values: value.values?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EnabledFunctions> for EnabledFunctions {
+            fn from(value: super::EnabledFunctions) -> Self {
+                Self {
+                    values: Ok(value.values),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`Envelope`](super::Envelope) field by field: start from [`Envelope::builder()`](super::Envelope::builder), call a method per field, and pass the builder wherever a `Envelope` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct Envelope {
@@ -13868,7 +21505,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ErrorBody {
             code: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             details: ::std::result::Result<
@@ -13912,7 +21549,7 @@ pub mod types {
         impl ErrorBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
@@ -14129,13 +21766,412 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`ExclusionsResponse`](super::ExclusionsResponse) field by field: start from [`ExclusionsResponse::builder()`](super::ExclusionsResponse::builder), call a method per field, and pass the builder wherever a `ExclusionsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ExclusionsResponse {
+            data: ::std::result::Result<
+                ::std::option::Option<super::ExclusionsResponseData>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExclusionsResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExclusionsResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ExclusionsResponseData>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExclusionsResponse> for super::ExclusionsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExclusionsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExclusionsResponse> for ExclusionsResponse {
+            fn from(value: super::ExclusionsResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ExclusionsResponseData`](super::ExclusionsResponseData) field by field: start from [`ExclusionsResponseData::builder()`](super::ExclusionsResponseData::builder), call a method per field, and pass the builder wherever a `ExclusionsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ExclusionsResponseData {
+            urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExclusionsResponseData {
+            fn default() -> Self {
+                Self {
+                    urls: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExclusionsResponseData {
+            pub fn urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for urls: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExclusionsResponseData>
+        for super::ExclusionsResponseData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExclusionsResponseData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    urls: value.urls?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExclusionsResponseData>
+        for ExclusionsResponseData {
+            fn from(value: super::ExclusionsResponseData) -> Self {
+                Self {
+                    urls: Ok(value.urls),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`GetAgentCalcomInfoResponse`](super::GetAgentCalcomInfoResponse) field by field: start from [`GetAgentCalcomInfoResponse::builder()`](super::GetAgentCalcomInfoResponse::builder), call a method per field, and pass the builder wherever a `GetAgentCalcomInfoResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct GetAgentCalcomInfoResponse {
+            data: ::std::result::Result<
+                super::CalcomAgentAccount,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetAgentCalcomInfoResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl GetAgentCalcomInfoResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CalcomAgentAccount>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetAgentCalcomInfoResponse>
+        for super::GetAgentCalcomInfoResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetAgentCalcomInfoResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetAgentCalcomInfoResponse>
+        for GetAgentCalcomInfoResponse {
+            fn from(value: super::GetAgentCalcomInfoResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`GetAgentCalcomStatusResponse`](super::GetAgentCalcomStatusResponse) field by field: start from [`GetAgentCalcomStatusResponse::builder()`](super::GetAgentCalcomStatusResponse::builder), call a method per field, and pass the builder wherever a `GetAgentCalcomStatusResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct GetAgentCalcomStatusResponse {
+            data: ::std::result::Result<super::CalcomAgentStatus, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GetAgentCalcomStatusResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    message: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl GetAgentCalcomStatusResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CalcomAgentStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GetAgentCalcomStatusResponse>
+        for super::GetAgentCalcomStatusResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GetAgentCalcomStatusResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GetAgentCalcomStatusResponse>
+        for GetAgentCalcomStatusResponse {
+            fn from(value: super::GetAgentCalcomStatusResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`GetAgentResponse`](super::GetAgentResponse) field by field: start from [`GetAgentResponse::builder()`](super::GetAgentResponse::builder), call a method per field, and pass the builder wherever a `GetAgentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetAgentResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::Agent>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::Agent, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -14152,7 +22188,7 @@ pub mod types {
         impl ::std::default::Default for GetAgentResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -14162,7 +22198,7 @@ pub mod types {
         impl GetAgentResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Agent>>,
+                T: ::std::convert::TryInto<super::Agent>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -14236,10 +22272,7 @@ pub mod types {
         /// Builds a [`GetAgentToolResponse`](super::GetAgentToolResponse) field by field: start from [`GetAgentToolResponse::builder()`](super::GetAgentToolResponse::builder), call a method per field, and pass the builder wherever a `GetAgentToolResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetAgentToolResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::AgentTool>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::AgentTool, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -14256,7 +22289,7 @@ pub mod types {
         impl ::std::default::Default for GetAgentToolResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -14266,7 +22299,7 @@ pub mod types {
         impl GetAgentToolResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentTool>>,
+                T: ::std::convert::TryInto<super::AgentTool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -14342,7 +22375,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GetCalcomAppointmentResponse {
             data: ::std::result::Result<
-                ::std::option::Option<super::CalcomAppointment>,
+                super::CalcomAppointmentDetail,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -14361,7 +22394,7 @@ pub mod types {
         impl ::std::default::Default for GetCalcomAppointmentResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -14371,9 +22404,7 @@ pub mod types {
         impl GetCalcomAppointmentResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CalcomAppointment>,
-                >,
+                T: ::std::convert::TryInto<super::CalcomAppointmentDetail>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -14449,10 +22480,7 @@ pub mod types {
         /// Builds a [`GetCalcomEventTypeResponse`](super::GetCalcomEventTypeResponse) field by field: start from [`GetCalcomEventTypeResponse::builder()`](super::GetCalcomEventTypeResponse::builder), call a method per field, and pass the builder wherever a `GetCalcomEventTypeResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetCalcomEventTypeResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::CalcomEventType>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::CalcomEventType, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -14469,7 +22497,7 @@ pub mod types {
         impl ::std::default::Default for GetCalcomEventTypeResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -14479,9 +22507,7 @@ pub mod types {
         impl GetCalcomEventTypeResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CalcomEventType>,
-                >,
+                T: ::std::convert::TryInto<super::CalcomEventType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -14557,10 +22583,7 @@ pub mod types {
         /// Builds a [`GetCallSessionDetailResponse`](super::GetCallSessionDetailResponse) field by field: start from [`GetCallSessionDetailResponse::builder()`](super::GetCallSessionDetailResponse::builder), call a method per field, and pass the builder wherever a `GetCallSessionDetailResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetCallSessionDetailResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::CallSessionDetail>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::CallSessionDetail, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -14577,7 +22600,7 @@ pub mod types {
         impl ::std::default::Default for GetCallSessionDetailResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -14587,9 +22610,7 @@ pub mod types {
         impl GetCallSessionDetailResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallSessionDetail>,
-                >,
+                T: ::std::convert::TryInto<super::CallSessionDetail>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -14786,7 +22807,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             is_active: ::std::result::Result<
@@ -14849,7 +22870,7 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -14917,10 +22938,7 @@ pub mod types {
         /// Builds a [`GetGhlAppointmentResponse`](super::GetGhlAppointmentResponse) field by field: start from [`GetGhlAppointmentResponse::builder()`](super::GetGhlAppointmentResponse::builder), call a method per field, and pass the builder wherever a `GetGhlAppointmentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetGhlAppointmentResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::GhlAppointment>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::GhlAppointment, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -14937,7 +22955,7 @@ pub mod types {
         impl ::std::default::Default for GetGhlAppointmentResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -14947,7 +22965,7 @@ pub mod types {
         impl GetGhlAppointmentResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::GhlAppointment>>,
+                T: ::std::convert::TryInto<super::GhlAppointment>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -15399,10 +23417,7 @@ pub mod types {
         /// Builds a [`GetWidgetSettingsResponse`](super::GetWidgetSettingsResponse) field by field: start from [`GetWidgetSettingsResponse::builder()`](super::GetWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `GetWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GetWidgetSettingsResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::WidgetSettings>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::WidgetSettings, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -15419,7 +23434,7 @@ pub mod types {
         impl ::std::default::Default for GetWidgetSettingsResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -15429,7 +23444,7 @@ pub mod types {
         impl GetWidgetSettingsResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WidgetSettings>>,
+                T: ::std::convert::TryInto<super::WidgetSettings>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -15514,7 +23529,7 @@ pub mod types {
                 ::std::string::String,
             >,
             appointment_time: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             contact_email: ::std::result::Result<
@@ -15537,10 +23552,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             status: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -15561,7 +23573,7 @@ pub mod types {
                     contact_name: Ok(Default::default()),
                     contact_phone: Ok(Default::default()),
                     ghl_appointment_id: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     status: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
@@ -15594,7 +23606,7 @@ pub mod types {
             }
             pub fn appointment_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.appointment_time = value
@@ -15670,7 +23682,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -15748,10 +23760,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             location_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -15773,7 +23782,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     description: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     location_id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     service_title: Ok(Default::default()),
@@ -15796,7 +23805,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -15888,10 +23897,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             location_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -15913,7 +23919,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     email: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     location_id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     phone: Ok(Default::default()),
@@ -15936,7 +23942,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -16024,10 +24030,7 @@ pub mod types {
         /// Builds a [`GhlContactResponse`](super::GhlContactResponse) field by field: start from [`GhlContactResponse::builder()`](super::GhlContactResponse::builder), call a method per field, and pass the builder wherever a `GhlContactResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct GhlContactResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::GhlContact>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::GhlContact, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -16044,7 +24047,7 @@ pub mod types {
         impl ::std::default::Default for GhlContactResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -16054,7 +24057,7 @@ pub mod types {
         impl GhlContactResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::GhlContact>>,
+                T: ::std::convert::TryInto<super::GhlContact>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -16261,7 +24264,7 @@ pub mod types {
                 ::std::string::String,
             >,
             next_step: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GhlSetupStatusResponseDataNextStep>,
                 ::std::string::String,
             >,
             setup_complete: ::std::result::Result<
@@ -16370,7 +24373,9 @@ pub mod types {
             }
             pub fn next_step<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GhlSetupStatusResponseDataNextStep>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_step = value
@@ -16468,8 +24473,20 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            service: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<
                 ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -16482,7 +24499,10 @@ pub mod types {
                 Self {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
+                    service: Ok(Default::default()),
+                    status: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    time: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
@@ -16514,6 +24534,30 @@ pub mod types {
                     });
                 self
             }
+            pub fn service<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.service = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for service: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -16523,6 +24567,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {e}")
                     });
                 self
             }
@@ -16548,7 +24604,10 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     message: value.message?,
+                    service: value.service?,
+                    status: value.status?,
                     success: value.success?,
+                    time: value.time?,
                     extra: value.extra?,
                 })
             }
@@ -16558,7 +24617,10 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     message: Ok(value.message),
+                    service: Ok(value.service),
+                    status: Ok(value.status),
                     success: Ok(value.success),
+                    time: Ok(value.time),
                     extra: Ok(value.extra),
                 }
             }
@@ -16575,7 +24637,7 @@ pub mod types {
                 ::std::string::String,
             >,
             time: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -16620,7 +24682,7 @@ pub mod types {
             }
             pub fn time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.time = value
@@ -16836,7 +24898,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ImportPhoneNumberResponse {
             data: ::std::result::Result<
-                ::std::option::Option<super::ImportPhoneNumberResponseData>,
+                super::ImportedPhoneNumber,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -16855,7 +24917,7 @@ pub mod types {
         impl ::std::default::Default for ImportPhoneNumberResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -16865,9 +24927,7 @@ pub mod types {
         impl ImportPhoneNumberResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ImportPhoneNumberResponseData>,
-                >,
+                T: ::std::convert::TryInto<super::ImportedPhoneNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -16940,17 +25000,14 @@ pub mod types {
                 }
             }
         }
-        /// Builds a [`ImportPhoneNumberResponseData`](super::ImportPhoneNumberResponseData) field by field: start from [`ImportPhoneNumberResponseData::builder()`](super::ImportPhoneNumberResponseData::builder), call a method per field, and pass the builder wherever a `ImportPhoneNumberResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        /// Builds a [`ImportedPhoneNumber`](super::ImportedPhoneNumber) field by field: start from [`ImportedPhoneNumber::builder()`](super::ImportedPhoneNumber::builder), call a method per field, and pass the builder wherever a `ImportedPhoneNumber` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
-        pub struct ImportPhoneNumberResponseData {
+        pub struct ImportedPhoneNumber {
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -16984,11 +25041,11 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ImportPhoneNumberResponseData {
+        impl ::std::default::Default for ImportedPhoneNumber {
             fn default() -> Self {
                 Self {
                     created_at: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     name: Ok(Default::default()),
                     phone: Ok(Default::default()),
                     sip_password: Ok(Default::default()),
@@ -17000,10 +25057,10 @@ pub mod types {
                 }
             }
         }
-        impl ImportPhoneNumberResponseData {
+        impl ImportedPhoneNumber {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -17015,7 +25072,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -17123,11 +25180,11 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<ImportPhoneNumberResponseData>
-        for super::ImportPhoneNumberResponseData {
+        impl ::std::convert::TryFrom<ImportedPhoneNumber>
+        for super::ImportedPhoneNumber {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ImportPhoneNumberResponseData,
+                value: ImportedPhoneNumber,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     created_at: value.created_at?,
@@ -17143,9 +25200,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::ImportPhoneNumberResponseData>
-        for ImportPhoneNumberResponseData {
-            fn from(value: super::ImportPhoneNumberResponseData) -> Self {
+        impl ::std::convert::From<super::ImportedPhoneNumber> for ImportedPhoneNumber {
+            fn from(value: super::ImportedPhoneNumber) -> Self {
                 Self {
                     created_at: Ok(value.created_at),
                     id: Ok(value.id),
@@ -17164,7 +25220,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct KnowledgeBase {
             created_timestamp: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             enable_auto_refresh: ::std::result::Result<
@@ -17172,7 +25228,7 @@ pub mod types {
                 ::std::string::String,
             >,
             knowledge_base_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             knowledge_base_name: ::std::result::Result<
@@ -17184,7 +25240,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_updated_timestamp: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -17201,7 +25257,9 @@ pub mod types {
                 Self {
                     created_timestamp: Ok(Default::default()),
                     enable_auto_refresh: Ok(Default::default()),
-                    knowledge_base_id: Ok(Default::default()),
+                    knowledge_base_id: Err(
+                        "no value supplied for knowledge_base_id".to_string(),
+                    ),
                     knowledge_base_name: Ok(Default::default()),
                     knowledge_base_sources: Ok(Default::default()),
                     last_updated_timestamp: Ok(Default::default()),
@@ -17213,7 +25271,7 @@ pub mod types {
         impl KnowledgeBase {
             pub fn created_timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_timestamp = value
@@ -17241,7 +25299,7 @@ pub mod types {
             }
             pub fn knowledge_base_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_id = value
@@ -17283,7 +25341,7 @@ pub mod types {
             }
             pub fn last_updated_timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_updated_timestamp = value
@@ -17357,10 +25415,7 @@ pub mod types {
         /// Builds a [`KnowledgeBaseResponse`](super::KnowledgeBaseResponse) field by field: start from [`KnowledgeBaseResponse::builder()`](super::KnowledgeBaseResponse::builder), call a method per field, and pass the builder wherever a `KnowledgeBaseResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct KnowledgeBaseResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::KnowledgeBase>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::KnowledgeBase, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -17377,7 +25432,7 @@ pub mod types {
         impl ::std::default::Default for KnowledgeBaseResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -17387,7 +25442,7 @@ pub mod types {
         impl KnowledgeBaseResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::KnowledgeBase>>,
+                T: ::std::convert::TryInto<super::KnowledgeBase>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -17464,11 +25519,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct KnowledgeBaseSource {
             created_timestamp: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             source_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             source_name: ::std::result::Result<
@@ -17496,7 +25551,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     created_timestamp: Ok(Default::default()),
-                    source_id: Ok(Default::default()),
+                    source_id: Err("no value supplied for source_id".to_string()),
                     source_name: Ok(Default::default()),
                     source_status: Ok(Default::default()),
                     source_type: Ok(Default::default()),
@@ -17508,7 +25563,7 @@ pub mod types {
         impl KnowledgeBaseSource {
             pub fn created_timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_timestamp = value
@@ -17522,7 +25577,7 @@ pub mod types {
             }
             pub fn source_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source_id = value
@@ -17622,6 +25677,110 @@ pub mod types {
                     source_status: Ok(value.source_status),
                     source_type: Ok(value.source_type),
                     source_url: Ok(value.source_url),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`KnowledgeBaseSummary`](super::KnowledgeBaseSummary) field by field: start from [`KnowledgeBaseSummary::builder()`](super::KnowledgeBaseSummary::builder), call a method per field, and pass the builder wherever a `KnowledgeBaseSummary` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct KnowledgeBaseSummary {
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            document_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            kb_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for KnowledgeBaseSummary {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    document_count: Ok(Default::default()),
+                    kb_id: Err("no value supplied for kb_id".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl KnowledgeBaseSummary {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn document_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for document_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn kb_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kb_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kb_id: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<KnowledgeBaseSummary>
+        for super::KnowledgeBaseSummary {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: KnowledgeBaseSummary,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    document_count: value.document_count?,
+                    kb_id: value.kb_id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::KnowledgeBaseSummary> for KnowledgeBaseSummary {
+            fn from(value: super::KnowledgeBaseSummary) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    document_count: Ok(value.document_count),
+                    kb_id: Ok(value.kb_id),
                     extra: Ok(value.extra),
                 }
             }
@@ -18176,12 +26335,20 @@ pub mod types {
         /// Builds a [`ListCalcomAppointmentsResponseData`](super::ListCalcomAppointmentsResponseData) field by field: start from [`ListCalcomAppointmentsResponseData::builder()`](super::ListCalcomAppointmentsResponseData::builder), call a method per field, and pass the builder wherever a `ListCalcomAppointmentsResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListCalcomAppointmentsResponseData {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             appointments: ::std::result::Result<
                 ::std::vec::Vec<super::CalcomAppointment>,
                 ::std::string::String,
             >,
             count: ::std::result::Result<
                 ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            org_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -18192,13 +26359,27 @@ pub mod types {
         impl ::std::default::Default for ListCalcomAppointmentsResponseData {
             fn default() -> Self {
                 Self {
+                    agent_id: Ok(Default::default()),
                     appointments: Ok(Default::default()),
                     count: Ok(Default::default()),
+                    org_id: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
         }
         impl ListCalcomAppointmentsResponseData {
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
             pub fn appointments<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::CalcomAppointment>>,
@@ -18223,6 +26404,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn org_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.org_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for org_id: {e}")
+                    });
+                self
+            }
             /// Adds a field this version of the SDK does not know; it is sent as is, next to the
             /// known ones (see the struct's `extra`). Setting a known field this way sends it
             /// twice: use its own setter instead.
@@ -18244,8 +26437,10 @@ pub mod types {
                 value: ListCalcomAppointmentsResponseData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    agent_id: value.agent_id?,
                     appointments: value.appointments?,
                     count: value.count?,
+                    org_id: value.org_id?,
                     extra: value.extra?,
                 })
             }
@@ -18254,8 +26449,10 @@ pub mod types {
         for ListCalcomAppointmentsResponseData {
             fn from(value: super::ListCalcomAppointmentsResponseData) -> Self {
                 Self {
+                    agent_id: Ok(value.agent_id),
                     appointments: Ok(value.appointments),
                     count: Ok(value.count),
+                    org_id: Ok(value.org_id),
                     extra: Ok(value.extra),
                 }
             }
@@ -18377,6 +26574,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -18391,6 +26592,7 @@ pub mod types {
                 Self {
                     data: Ok(Default::default()),
                     message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
@@ -18420,6 +26622,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
                     });
                 self
             }
@@ -18458,6 +26672,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     message: value.message?,
+                    meta: value.meta?,
                     success: value.success?,
                     extra: value.extra?,
                 })
@@ -18469,6 +26684,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     message: Ok(value.message),
+                    meta: Ok(value.meta),
                     success: Ok(value.success),
                     extra: Ok(value.extra),
                 }
@@ -18916,6 +27132,131 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`ListDocumentsResponse`](super::ListDocumentsResponse) field by field: start from [`ListDocumentsResponse::builder()`](super::ListDocumentsResponse::builder), call a method per field, and pass the builder wherever a `ListDocumentsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ListDocumentsResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Document>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ListDocumentsResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ListDocumentsResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Document>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ListDocumentsResponse>
+        for super::ListDocumentsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ListDocumentsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ListDocumentsResponse>
+        for ListDocumentsResponse {
+            fn from(value: super::ListDocumentsResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`ListGhlAppointmentsResponse`](super::ListGhlAppointmentsResponse) field by field: start from [`ListGhlAppointmentsResponse::builder()`](super::ListGhlAppointmentsResponse::builder), call a method per field, and pass the builder wherever a `ListGhlAppointmentsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct ListGhlAppointmentsResponse {
@@ -19310,7 +27651,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ListImportedPhoneNumbersResponse {
             data: ::std::result::Result<
-                ::std::vec::Vec<super::ListImportedPhoneNumbersResponseDataItem>,
+                ::std::vec::Vec<super::ImportedPhoneNumber>,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -19339,9 +27680,7 @@ pub mod types {
         impl ListImportedPhoneNumbersResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::ListImportedPhoneNumbersResponseDataItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImportedPhoneNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -19414,43 +27753,23 @@ pub mod types {
                 }
             }
         }
-        /// Builds a [`ListImportedPhoneNumbersResponseDataItem`](super::ListImportedPhoneNumbersResponseDataItem) field by field: start from [`ListImportedPhoneNumbersResponseDataItem::builder()`](super::ListImportedPhoneNumbersResponseDataItem::builder), call a method per field, and pass the builder wherever a `ListImportedPhoneNumbersResponseDataItem` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        /// Builds a [`ListKnowledgeBasesResponse`](super::ListKnowledgeBasesResponse) field by field: start from [`ListKnowledgeBasesResponse::builder()`](super::ListKnowledgeBasesResponse::builder), call a method per field, and pass the builder wherever a `ListKnowledgeBasesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
-        pub struct ListImportedPhoneNumbersResponseDataItem {
-            created_at: ::std::result::Result<
+        pub struct ListKnowledgeBasesResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::KnowledgeBaseSummary>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            sip_password: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            sip_username: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            termination_uri: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -19458,128 +27777,63 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListImportedPhoneNumbersResponseDataItem {
+        impl ::std::default::Default for ListKnowledgeBasesResponse {
             fn default() -> Self {
                 Self {
-                    created_at: Ok(Default::default()),
-                    id: Ok(Default::default()),
-                    name: Ok(Default::default()),
-                    phone: Ok(Default::default()),
-                    sip_password: Ok(Default::default()),
-                    sip_username: Ok(Default::default()),
-                    status: Ok(Default::default()),
-                    termination_uri: Ok(Default::default()),
-                    type_: Ok(Default::default()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
         }
-        impl ListImportedPhoneNumbersResponseDataItem {
-            pub fn created_at<T>(mut self, value: T) -> Self
+        impl ListKnowledgeBasesResponse {
+            pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::KnowledgeBaseSummary>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created_at = value
+                self.data = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
+                        format!("error converting supplied value for data: {e}")
                     });
                 self
             }
-            pub fn id<T>(mut self, value: T) -> Self
+            pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
+                self.message = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
+                        format!("error converting supplied value for message: {e}")
                     });
                 self
             }
-            pub fn phone<T>(mut self, value: T) -> Self
+            pub fn meta<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone = value
+                self.meta = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
+                        format!("error converting supplied value for meta: {e}")
                     });
                 self
             }
-            pub fn sip_password<T>(mut self, value: T) -> Self
+            pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sip_password = value
+                self.success = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for sip_password: {e}")
-                    });
-                self
-            }
-            pub fn sip_username<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.sip_username = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sip_username: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-            pub fn termination_uri<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.termination_uri = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for termination_uri: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
+                        format!("error converting supplied value for success: {e}")
                     });
                 self
             }
@@ -19597,39 +27851,160 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListImportedPhoneNumbersResponseDataItem>
-        for super::ListImportedPhoneNumbersResponseDataItem {
+        impl ::std::convert::TryFrom<ListKnowledgeBasesResponse>
+        for super::ListKnowledgeBasesResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListImportedPhoneNumbersResponseDataItem,
+                value: ListKnowledgeBasesResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    created_at: value.created_at?,
-                    id: value.id?,
-                    name: value.name?,
-                    phone: value.phone?,
-                    sip_password: value.sip_password?,
-                    sip_username: value.sip_username?,
-                    status: value.status?,
-                    termination_uri: value.termination_uri?,
-                    type_: value.type_?,
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
                     extra: value.extra?,
                 })
             }
         }
-        impl ::std::convert::From<super::ListImportedPhoneNumbersResponseDataItem>
-        for ListImportedPhoneNumbersResponseDataItem {
-            fn from(value: super::ListImportedPhoneNumbersResponseDataItem) -> Self {
+        impl ::std::convert::From<super::ListKnowledgeBasesResponse>
+        for ListKnowledgeBasesResponse {
+            fn from(value: super::ListKnowledgeBasesResponse) -> Self {
                 Self {
-                    created_at: Ok(value.created_at),
-                    id: Ok(value.id),
-                    name: Ok(value.name),
-                    phone: Ok(value.phone),
-                    sip_password: Ok(value.sip_password),
-                    sip_username: Ok(value.sip_username),
-                    status: Ok(value.status),
-                    termination_uri: Ok(value.termination_uri),
-                    type_: Ok(value.type_),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ListLlmModelsWithVoicesResponse`](super::ListLlmModelsWithVoicesResponse) field by field: start from [`ListLlmModelsWithVoicesResponse::builder()`](super::ListLlmModelsWithVoicesResponse::builder), call a method per field, and pass the builder wherever a `ListLlmModelsWithVoicesResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ListLlmModelsWithVoicesResponse {
+            data: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ListLlmModelsWithVoicesResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ListLlmModelsWithVoicesResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ListLlmModelsWithVoicesResponse>
+        for super::ListLlmModelsWithVoicesResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ListLlmModelsWithVoicesResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ListLlmModelsWithVoicesResponse>
+        for ListLlmModelsWithVoicesResponse {
+            fn from(value: super::ListLlmModelsWithVoicesResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
                     extra: Ok(value.extra),
                 }
             }
@@ -19852,7 +28227,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ListTwilioOwnedNumbersResponseDataItem {
             date_created: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             friendly_name: ::std::result::Result<
@@ -19906,7 +28281,7 @@ pub mod types {
         impl ListTwilioOwnedNumbersResponseDataItem {
             pub fn date_created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_created = value
@@ -20690,7 +29065,7 @@ pub mod types {
                 ::std::string::String,
             >,
             date_time: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -20799,7 +29174,7 @@ pub mod types {
             }
             pub fn date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_time = value
@@ -21228,6 +29603,897 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`OrganizationProfile`](super::OrganizationProfile) field by field: start from [`OrganizationProfile::builder()`](super::OrganizationProfile::builder), call a method per field, and pass the builder wherever a `OrganizationProfile` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct OrganizationProfile {
+            api_rate_limit: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            can_record_calls: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            can_use_api: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra_credit_price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            limits: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            max_agents: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            max_concurrency: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            max_credits: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_members: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            period_end: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            plan_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            region_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sub_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_credits: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            website: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrganizationProfile {
+            fn default() -> Self {
+                Self {
+                    api_rate_limit: Ok(Default::default()),
+                    can_record_calls: Ok(Default::default()),
+                    can_use_api: Ok(Default::default()),
+                    extra_credit_price: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    limits: Ok(Default::default()),
+                    max_agents: Ok(Default::default()),
+                    max_concurrency: Ok(Default::default()),
+                    max_credits: Ok(Default::default()),
+                    max_members: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    period_end: Ok(Default::default()),
+                    plan_name: Ok(Default::default()),
+                    region_id: Ok(Default::default()),
+                    slug: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    sub_status: Ok(Default::default()),
+                    total_credits: Ok(Default::default()),
+                    website: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrganizationProfile {
+            pub fn api_rate_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_rate_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for api_rate_limit: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn can_record_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_record_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for can_record_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn can_use_api<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_use_api = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for can_use_api: {e}")
+                    });
+                self
+            }
+            pub fn extra_credit_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra_credit_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for extra_credit_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn limits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limits: {e}")
+                    });
+                self
+            }
+            pub fn max_agents<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_agents = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_agents: {e}")
+                    });
+                self
+            }
+            pub fn max_concurrency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_concurrency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_concurrency: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn max_credits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_credits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_credits: {e}")
+                    });
+                self
+            }
+            pub fn max_members<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_members = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_members: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn period_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.period_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for period_end: {e}")
+                    });
+                self
+            }
+            pub fn plan_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plan_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plan_name: {e}")
+                    });
+                self
+            }
+            pub fn region_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.region_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for region_id: {e}")
+                    });
+                self
+            }
+            pub fn slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for slug: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn sub_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_status: {e}")
+                    });
+                self
+            }
+            pub fn total_credits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_credits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_credits: {e}")
+                    });
+                self
+            }
+            pub fn website<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.website = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for website: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrganizationProfile>
+        for super::OrganizationProfile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrganizationProfile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_rate_limit: value.api_rate_limit?,
+                    can_record_calls: value.can_record_calls?,
+                    can_use_api: value.can_use_api?,
+                    extra_credit_price: value.extra_credit_price?,
+                    id: value.id?,
+                    limits: value.limits?,
+                    max_agents: value.max_agents?,
+                    max_concurrency: value.max_concurrency?,
+                    max_credits: value.max_credits?,
+                    max_members: value.max_members?,
+                    name: value.name?,
+                    period_end: value.period_end?,
+                    plan_name: value.plan_name?,
+                    region_id: value.region_id?,
+                    slug: value.slug?,
+                    status: value.status?,
+                    sub_status: value.sub_status?,
+                    total_credits: value.total_credits?,
+                    website: value.website?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrganizationProfile> for OrganizationProfile {
+            fn from(value: super::OrganizationProfile) -> Self {
+                Self {
+                    api_rate_limit: Ok(value.api_rate_limit),
+                    can_record_calls: Ok(value.can_record_calls),
+                    can_use_api: Ok(value.can_use_api),
+                    extra_credit_price: Ok(value.extra_credit_price),
+                    id: Ok(value.id),
+                    limits: Ok(value.limits),
+                    max_agents: Ok(value.max_agents),
+                    max_concurrency: Ok(value.max_concurrency),
+                    max_credits: Ok(value.max_credits),
+                    max_members: Ok(value.max_members),
+                    name: Ok(value.name),
+                    period_end: Ok(value.period_end),
+                    plan_name: Ok(value.plan_name),
+                    region_id: Ok(value.region_id),
+                    slug: Ok(value.slug),
+                    status: Ok(value.status),
+                    sub_status: Ok(value.sub_status),
+                    total_credits: Ok(value.total_credits),
+                    website: Ok(value.website),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`OrganizationProfileResponse`](super::OrganizationProfileResponse) field by field: start from [`OrganizationProfileResponse::builder()`](super::OrganizationProfileResponse::builder), call a method per field, and pass the builder wherever a `OrganizationProfileResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct OrganizationProfileResponse {
+            api_rate_limit: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            can_record_calls: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            can_use_api: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::option::Option<super::OrganizationProfile>,
+                ::std::string::String,
+            >,
+            extra_credit_price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            limits: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            max_agents: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            max_concurrency: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            max_credits: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_members: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            period_end: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            plan_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            region_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sub_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            total_credits: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            website: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrganizationProfileResponse {
+            fn default() -> Self {
+                Self {
+                    api_rate_limit: Ok(Default::default()),
+                    can_record_calls: Ok(Default::default()),
+                    can_use_api: Ok(Default::default()),
+                    data: Ok(Default::default()),
+                    extra_credit_price: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    limits: Ok(Default::default()),
+                    max_agents: Ok(Default::default()),
+                    max_concurrency: Ok(Default::default()),
+                    max_credits: Ok(Default::default()),
+                    max_members: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    period_end: Ok(Default::default()),
+                    plan_name: Ok(Default::default()),
+                    region_id: Ok(Default::default()),
+                    slug: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    sub_status: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    total_credits: Ok(Default::default()),
+                    website: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrganizationProfileResponse {
+            pub fn api_rate_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_rate_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for api_rate_limit: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn can_record_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_record_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for can_record_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn can_use_api<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_use_api = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for can_use_api: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OrganizationProfile>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn extra_credit_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra_credit_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for extra_credit_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn limits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limits: {e}")
+                    });
+                self
+            }
+            pub fn max_agents<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_agents = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_agents: {e}")
+                    });
+                self
+            }
+            pub fn max_concurrency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_concurrency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_concurrency: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn max_credits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_credits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_credits: {e}")
+                    });
+                self
+            }
+            pub fn max_members<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_members = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_members: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn period_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.period_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for period_end: {e}")
+                    });
+                self
+            }
+            pub fn plan_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plan_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plan_name: {e}")
+                    });
+                self
+            }
+            pub fn region_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.region_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for region_id: {e}")
+                    });
+                self
+            }
+            pub fn slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for slug: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn sub_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_status: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            pub fn total_credits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_credits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_credits: {e}")
+                    });
+                self
+            }
+            pub fn website<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.website = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for website: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrganizationProfileResponse>
+        for super::OrganizationProfileResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrganizationProfileResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_rate_limit: value.api_rate_limit?,
+                    can_record_calls: value.can_record_calls?,
+                    can_use_api: value.can_use_api?,
+                    data: value.data?,
+                    extra_credit_price: value.extra_credit_price?,
+                    id: value.id?,
+                    limits: value.limits?,
+                    max_agents: value.max_agents?,
+                    max_concurrency: value.max_concurrency?,
+                    max_credits: value.max_credits?,
+                    max_members: value.max_members?,
+                    message: value.message?,
+                    name: value.name?,
+                    period_end: value.period_end?,
+                    plan_name: value.plan_name?,
+                    region_id: value.region_id?,
+                    slug: value.slug?,
+                    status: value.status?,
+                    sub_status: value.sub_status?,
+                    success: value.success?,
+                    total_credits: value.total_credits?,
+                    website: value.website?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrganizationProfileResponse>
+        for OrganizationProfileResponse {
+            fn from(value: super::OrganizationProfileResponse) -> Self {
+                Self {
+                    api_rate_limit: Ok(value.api_rate_limit),
+                    can_record_calls: Ok(value.can_record_calls),
+                    can_use_api: Ok(value.can_use_api),
+                    data: Ok(value.data),
+                    extra_credit_price: Ok(value.extra_credit_price),
+                    id: Ok(value.id),
+                    limits: Ok(value.limits),
+                    max_agents: Ok(value.max_agents),
+                    max_concurrency: Ok(value.max_concurrency),
+                    max_credits: Ok(value.max_credits),
+                    max_members: Ok(value.max_members),
+                    message: Ok(value.message),
+                    name: Ok(value.name),
+                    period_end: Ok(value.period_end),
+                    plan_name: Ok(value.plan_name),
+                    region_id: Ok(value.region_id),
+                    slug: Ok(value.slug),
+                    status: Ok(value.status),
+                    sub_status: Ok(value.sub_status),
+                    success: Ok(value.success),
+                    total_credits: Ok(value.total_credits),
+                    website: Ok(value.website),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`PhoneNumber`](super::PhoneNumber) field by field: start from [`PhoneNumber::builder()`](super::PhoneNumber::builder), call a method per field, and pass the builder wherever a `PhoneNumber` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct PhoneNumber {
@@ -21251,6 +30517,10 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            telephony_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -21264,6 +30534,7 @@ pub mod types {
                     per_minute_price_outbound: Ok(Default::default()),
                     phone_number: Ok(Default::default()),
                     price: Ok(Default::default()),
+                    telephony_type: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
@@ -21333,6 +30604,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn telephony_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.telephony_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for telephony_type: {e}"
+                        )
+                    });
+                self
+            }
             /// Adds a field this version of the SDK does not know; it is sent as is, next to the
             /// known ones (see the struct's `extra`). Setting a known field this way sends it
             /// twice: use its own setter instead.
@@ -21358,6 +30643,7 @@ pub mod types {
                     per_minute_price_outbound: value.per_minute_price_outbound?,
                     phone_number: value.phone_number?,
                     price: value.price?,
+                    telephony_type: value.telephony_type?,
                     extra: value.extra?,
                 })
             }
@@ -21370,6 +30656,132 @@ pub mod types {
                     per_minute_price_outbound: Ok(value.per_minute_price_outbound),
                     phone_number: Ok(value.phone_number),
                     price: Ok(value.price),
+                    telephony_type: Ok(value.telephony_type),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`PostCallAnalysisField`](super::PostCallAnalysisField) field by field: start from [`PostCallAnalysisField::builder()`](super::PostCallAnalysisField::builder), call a method per field, and pass the builder wherever a `PostCallAnalysisField` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct PostCallAnalysisField {
+            choices: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PostCallAnalysisField {
+            fn default() -> Self {
+                Self {
+                    choices: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl PostCallAnalysisField {
+            pub fn choices<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.choices = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for choices: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PostCallAnalysisField>
+        for super::PostCallAnalysisField {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PostCallAnalysisField,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    choices: value.choices?,
+                    description: value.description?,
+                    name: value.name?,
+                    type_: value.type_?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PostCallAnalysisField>
+        for PostCallAnalysisField {
+            fn from(value: super::PostCallAnalysisField) -> Self {
+                Self {
+                    choices: Ok(value.choices),
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    type_: Ok(value.type_),
                     extra: Ok(value.extra),
                 }
             }
@@ -21378,17 +30790,14 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PurchasedNumber {
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             friendly_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             inbound_trunk_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -21434,7 +30843,7 @@ pub mod types {
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -21447,7 +30856,7 @@ pub mod types {
                 Self {
                     created_at: Ok(Default::default()),
                     friendly_name: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     inbound_trunk_id: Ok(Default::default()),
                     is_active: Ok(Default::default()),
                     iso_country: Ok(Default::default()),
@@ -21467,7 +30876,7 @@ pub mod types {
         impl PurchasedNumber {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -21491,7 +30900,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -21643,7 +31052,7 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -21726,7 +31135,7 @@ pub mod types {
                 ::std::string::String,
             >,
             purchased_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -21776,7 +31185,7 @@ pub mod types {
             }
             pub fn purchased_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchased_at = value
@@ -21834,6 +31243,345 @@ pub mod types {
                     price: Ok(value.price),
                     purchased_at: Ok(value.purchased_at),
                     status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`QueryKnowledgeBaseResponse`](super::QueryKnowledgeBaseResponse) field by field: start from [`QueryKnowledgeBaseResponse::builder()`](super::QueryKnowledgeBaseResponse::builder), call a method per field, and pass the builder wherever a `QueryKnowledgeBaseResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct QueryKnowledgeBaseResponse {
+            data: ::std::result::Result<
+                ::std::option::Option<super::QueryKnowledgeBaseResponseData>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            meta: ::std::result::Result<
+                ::std::option::Option<super::Meta>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryKnowledgeBaseResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    meta: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryKnowledgeBaseResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::QueryKnowledgeBaseResponseData>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn meta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Meta>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meta = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meta: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryKnowledgeBaseResponse>
+        for super::QueryKnowledgeBaseResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryKnowledgeBaseResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    message: value.message?,
+                    meta: value.meta?,
+                    success: value.success?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryKnowledgeBaseResponse>
+        for QueryKnowledgeBaseResponse {
+            fn from(value: super::QueryKnowledgeBaseResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    meta: Ok(value.meta),
+                    success: Ok(value.success),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`QueryKnowledgeBaseResponseData`](super::QueryKnowledgeBaseResponseData) field by field: start from [`QueryKnowledgeBaseResponseData::builder()`](super::QueryKnowledgeBaseResponseData::builder), call a method per field, and pass the builder wherever a `QueryKnowledgeBaseResponseData` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct QueryKnowledgeBaseResponseData {
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::QueryResult>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryKnowledgeBaseResponseData {
+            fn default() -> Self {
+                Self {
+                    results: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryKnowledgeBaseResponseData {
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::QueryResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryKnowledgeBaseResponseData>
+        for super::QueryKnowledgeBaseResponseData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryKnowledgeBaseResponseData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    results: value.results?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryKnowledgeBaseResponseData>
+        for QueryKnowledgeBaseResponseData {
+            fn from(value: super::QueryKnowledgeBaseResponseData) -> Self {
+                Self {
+                    results: Ok(value.results),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`QueryResult`](super::QueryResult) field by field: start from [`QueryResult::builder()`](super::QueryResult::builder), call a method per field, and pass the builder wherever a `QueryResult` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct QueryResult {
+            chunk: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            doc_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            score: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryResult {
+            fn default() -> Self {
+                Self {
+                    chunk: Ok(Default::default()),
+                    doc_id: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    score: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryResult {
+            pub fn chunk<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chunk = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chunk: {e}")
+                    });
+                self
+            }
+            pub fn doc_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.doc_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for doc_id: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for score: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryResult> for super::QueryResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    chunk: value.chunk?,
+                    doc_id: value.doc_id?,
+                    metadata: value.metadata?,
+                    score: value.score?,
+                    text: value.text?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryResult> for QueryResult {
+            fn from(value: super::QueryResult) -> Self {
+                Self {
+                    chunk: Ok(value.chunk),
+                    doc_id: Ok(value.doc_id),
+                    metadata: Ok(value.metadata),
+                    score: Ok(value.score),
+                    text: Ok(value.text),
                     extra: Ok(value.extra),
                 }
             }
@@ -21940,8 +31688,16 @@ pub mod types {
                 ::std::option::Option<super::ReadyResponseData>,
                 ::std::string::String,
             >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::ReadyResponseStatus>,
                 ::std::string::String,
             >,
             success: ::std::result::Result<
@@ -21957,7 +31713,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Ok(Default::default()),
+                    error: Ok(Default::default()),
                     message: Ok(Default::default()),
+                    status: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
@@ -21978,6 +31736,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -21987,6 +31757,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ReadyResponseStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
                     });
                 self
             }
@@ -22023,7 +31807,9 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     data: value.data?,
+                    error: value.error?,
                     message: value.message?,
+                    status: value.status?,
                     success: value.success?,
                     extra: value.extra?,
                 })
@@ -22033,7 +31819,9 @@ pub mod types {
             fn from(value: super::ReadyResponse) -> Self {
                 Self {
                     data: Ok(value.data),
+                    error: Ok(value.error),
                     message: Ok(value.message),
+                    status: Ok(value.status),
                     success: Ok(value.success),
                     extra: Ok(value.extra),
                 }
@@ -22300,7 +32088,7 @@ pub mod types {
                 ::std::string::String,
             >,
             released_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -22337,7 +32125,7 @@ pub mod types {
             }
             pub fn released_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.released_at = value
@@ -22598,9 +32386,303 @@ pub mod types {
                 }
             }
         }
+        /// Builds a [`ToolDefinition`](super::ToolDefinition) field by field: start from [`ToolDefinition::builder()`](super::ToolDefinition::builder), call a method per field, and pass the builder wherever a `ToolDefinition` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ToolDefinition {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            headers: ::std::result::Result<
+                ::std::vec::Vec<super::ToolHeader>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            on_hold_music: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            parameters: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            parameters_schema_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transfer_to_assign_agent: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ToolDefinition {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    headers: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    on_hold_music: Ok(Default::default()),
+                    parameters: Ok(Default::default()),
+                    parameters_schema_text: Ok(Default::default()),
+                    transfer_to_assign_agent: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ToolDefinition {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn headers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ToolHeader>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.headers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for headers: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn on_hold_music<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.on_hold_music = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for on_hold_music: {e}")
+                    });
+                self
+            }
+            pub fn parameters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parameters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parameters: {e}")
+                    });
+                self
+            }
+            pub fn parameters_schema_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parameters_schema_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parameters_schema_text: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn transfer_to_assign_agent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transfer_to_assign_agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transfer_to_assign_agent: {e}"
+                        )
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ToolDefinition> for super::ToolDefinition {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ToolDefinition,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    headers: value.headers?,
+                    mode: value.mode?,
+                    name: value.name?,
+                    on_hold_music: value.on_hold_music?,
+                    parameters: value.parameters?,
+                    parameters_schema_text: value.parameters_schema_text?,
+                    transfer_to_assign_agent: value.transfer_to_assign_agent?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ToolDefinition> for ToolDefinition {
+            fn from(value: super::ToolDefinition) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    headers: Ok(value.headers),
+                    mode: Ok(value.mode),
+                    name: Ok(value.name),
+                    on_hold_music: Ok(value.on_hold_music),
+                    parameters: Ok(value.parameters),
+                    parameters_schema_text: Ok(value.parameters_schema_text),
+                    transfer_to_assign_agent: Ok(value.transfer_to_assign_agent),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        /// Builds a [`ToolHeader`](super::ToolHeader) field by field: start from [`ToolHeader::builder()`](super::ToolHeader::builder), call a method per field, and pass the builder wherever a `ToolHeader` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
+        #[derive(Clone, Debug)]
+        pub struct ToolHeader {
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ToolHeader {
+            fn default() -> Self {
+                Self {
+                    key: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ToolHeader {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+            /// Adds a field this version of the SDK does not know; it is sent as is, next to the
+            /// known ones (see the struct's `extra`). Setting a known field this way sends it
+            /// twice: use its own setter instead.
+            pub fn extra<K, V>(mut self, key: K, value: V) -> Self
+            where
+                K: ::std::convert::Into<::std::string::String>,
+                V: ::std::convert::Into<::serde_json::Value>,
+            {
+                if let Ok(extra) = &mut self.extra {
+                    extra.insert(key.into(), value.into());
+                }
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ToolHeader> for super::ToolHeader {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ToolHeader,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    value: value.value?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ToolHeader> for ToolHeader {
+            fn from(value: super::ToolHeader) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    value: Ok(value.value),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
         /// Builds a [`UpdateAgentRequest`](super::UpdateAgentRequest) field by field: start from [`UpdateAgentRequest::builder()`](super::UpdateAgentRequest::builder), call a method per field, and pass the builder wherever a `UpdateAgentRequest` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentRequest {
+            accent: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
             agent_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -22621,6 +32703,18 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            calendar_timezone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            emergency_fallback: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            emotion: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             enable_voicemail_detection: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -22629,8 +32723,16 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            endcall_on_silence_duration: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             integrations: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            interruption_sensitivity: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             ivr_options: ::std::result::Result<
@@ -22645,6 +32747,10 @@ pub mod types {
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
+            memory: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -22653,12 +32759,28 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            organization_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            post_call_analysis_data: ::std::result::Result<
+                ::std::vec::Vec<super::PostCallAnalysisField>,
+                ::std::string::String,
+            >,
             post_call_analysis_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reminder_max_count: ::std::result::Result<
                 ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            reminder_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reminder_trigger_ms: ::std::result::Result<
@@ -22673,12 +32795,20 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            salesforce_calendar_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             selected_tools: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<crate::SelectedTools>,
                 ::std::string::String,
             >,
             start_speaker: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::StartSpeaker>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::AgentStatusSetting>,
                 ::std::string::String,
             >,
             temperature: ::std::result::Result<
@@ -22689,12 +32819,22 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            voicemail_custom_patterns: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             voicemail_detection_timeout_ms: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
             voicemail_message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             widget_settings_id: ::std::result::Result<
@@ -22709,36 +32849,63 @@ pub mod types {
         impl ::std::default::Default for UpdateAgentRequest {
             fn default() -> Self {
                 Self {
+                    accent: Ok(Default::default()),
                     agent_name: Ok(Default::default()),
                     ambient_sound: Ok(Default::default()),
                     ambient_sound_volume: Ok(Default::default()),
                     analysis_summary_prompt: Ok(Default::default()),
                     begin_message: Ok(Default::default()),
+                    calendar_timezone: Ok(Default::default()),
+                    emergency_fallback: Ok(Default::default()),
+                    emotion: Ok(Default::default()),
                     enable_voicemail_detection: Ok(Default::default()),
                     end_call_after_silence: Ok(Default::default()),
+                    endcall_on_silence_duration: Ok(Default::default()),
                     integrations: Ok(Default::default()),
+                    interruption_sensitivity: Ok(Default::default()),
                     ivr_options: Ok(Default::default()),
                     knowledge_base: Ok(Default::default()),
                     max_call_duration_ms: Ok(Default::default()),
+                    memory: Ok(Default::default()),
                     model: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    organization_id: Ok(Default::default()),
+                    post_call_analysis_data: Ok(Default::default()),
                     post_call_analysis_model: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
                     reminder_max_count: Ok(Default::default()),
+                    reminder_message: Ok(Default::default()),
                     reminder_trigger_ms: Ok(Default::default()),
                     ring_duration_ms: Ok(Default::default()),
                     s2s_model: Ok(Default::default()),
+                    salesforce_calendar_id: Ok(Default::default()),
                     selected_tools: Ok(Default::default()),
                     start_speaker: Ok(Default::default()),
+                    status: Ok(Default::default()),
                     temperature: Ok(Default::default()),
                     voice_id: Ok(Default::default()),
+                    voicemail_custom_patterns: Ok(Default::default()),
                     voicemail_detection_timeout_ms: Ok(Default::default()),
                     voicemail_message: Ok(Default::default()),
+                    webhook_urls: Ok(Default::default()),
                     widget_settings_id: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
         }
         impl UpdateAgentRequest {
+            pub fn accent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accent: {e}")
+                    });
+                self
+            }
             pub fn agent_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -22803,6 +32970,46 @@ pub mod types {
                     });
                 self
             }
+            pub fn calendar_timezone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calendar_timezone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for calendar_timezone: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn emergency_fallback<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emergency_fallback = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for emergency_fallback: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn emotion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emotion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emotion: {e}")
+                    });
+                self
+            }
             pub fn enable_voicemail_detection<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -22831,6 +33038,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn endcall_on_silence_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.endcall_on_silence_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for endcall_on_silence_duration: {e}"
+                        )
+                    });
+                self
+            }
             pub fn integrations<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -22842,6 +33063,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for integrations: {e}")
+                    });
+                self
+            }
+            pub fn interruption_sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.interruption_sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for interruption_sensitivity: {e}"
+                        )
                     });
                 self
             }
@@ -22887,6 +33122,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn memory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for memory: {e}")
+                    });
+                self
+            }
             pub fn model<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -22911,6 +33158,36 @@ pub mod types {
                     });
                 self
             }
+            pub fn organization_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for organization_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn post_call_analysis_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::PostCallAnalysisField>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.post_call_analysis_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for post_call_analysis_data: {e}"
+                        )
+                    });
+                self
+            }
             pub fn post_call_analysis_model<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -22925,6 +33202,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
             pub fn reminder_max_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
@@ -22935,6 +33224,20 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for reminder_max_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reminder_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reminder_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reminder_message: {e}"
                         )
                     });
                 self
@@ -22979,11 +33282,23 @@ pub mod types {
                     });
                 self
             }
+            pub fn salesforce_calendar_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.salesforce_calendar_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for salesforce_calendar_id: {e}"
+                        )
+                    });
+                self
+            }
             pub fn selected_tools<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<crate::SelectedTools>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.selected_tools = value
@@ -22997,13 +33312,27 @@ pub mod types {
             }
             pub fn start_speaker<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::StartSpeaker>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_speaker = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for start_speaker: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AgentStatusSetting>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
                     });
                 self
             }
@@ -23028,6 +33357,24 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voicemail_custom_patterns<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voicemail_custom_patterns = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for voicemail_custom_patterns: {e}"
+                        )
                     });
                 self
             }
@@ -23056,6 +33403,18 @@ pub mod types {
                         format!(
                             "error converting supplied value for voicemail_message: {e}"
                         )
+                    });
+                self
+            }
+            pub fn webhook_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_urls: {e}")
                     });
                 self
             }
@@ -23093,31 +33452,46 @@ pub mod types {
                 value: UpdateAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    accent: value.accent?,
                     agent_name: value.agent_name?,
                     ambient_sound: value.ambient_sound?,
                     ambient_sound_volume: value.ambient_sound_volume?,
                     analysis_summary_prompt: value.analysis_summary_prompt?,
                     begin_message: value.begin_message?,
+                    calendar_timezone: value.calendar_timezone?,
+                    emergency_fallback: value.emergency_fallback?,
+                    emotion: value.emotion?,
                     enable_voicemail_detection: value.enable_voicemail_detection?,
                     end_call_after_silence: value.end_call_after_silence?,
+                    endcall_on_silence_duration: value.endcall_on_silence_duration?,
                     integrations: value.integrations?,
+                    interruption_sensitivity: value.interruption_sensitivity?,
                     ivr_options: value.ivr_options?,
                     knowledge_base: value.knowledge_base?,
                     max_call_duration_ms: value.max_call_duration_ms?,
+                    memory: value.memory?,
                     model: value.model?,
                     name: value.name?,
+                    organization_id: value.organization_id?,
+                    post_call_analysis_data: value.post_call_analysis_data?,
                     post_call_analysis_model: value.post_call_analysis_model?,
+                    prompt: value.prompt?,
                     reminder_max_count: value.reminder_max_count?,
+                    reminder_message: value.reminder_message?,
                     reminder_trigger_ms: value.reminder_trigger_ms?,
                     ring_duration_ms: value.ring_duration_ms?,
                     s2s_model: value.s2s_model?,
+                    salesforce_calendar_id: value.salesforce_calendar_id?,
                     selected_tools: value.selected_tools?,
                     start_speaker: value.start_speaker?,
+                    status: value.status?,
                     temperature: value.temperature?,
                     voice_id: value.voice_id?,
+                    voicemail_custom_patterns: value.voicemail_custom_patterns?,
                     voicemail_detection_timeout_ms: value
                         .voicemail_detection_timeout_ms?,
                     voicemail_message: value.voicemail_message?,
+                    webhook_urls: value.webhook_urls?,
                     widget_settings_id: value.widget_settings_id?,
                     extra: value.extra?,
                 })
@@ -23126,32 +33500,47 @@ pub mod types {
         impl ::std::convert::From<super::UpdateAgentRequest> for UpdateAgentRequest {
             fn from(value: super::UpdateAgentRequest) -> Self {
                 Self {
+                    accent: Ok(value.accent),
                     agent_name: Ok(value.agent_name),
                     ambient_sound: Ok(value.ambient_sound),
                     ambient_sound_volume: Ok(value.ambient_sound_volume),
                     analysis_summary_prompt: Ok(value.analysis_summary_prompt),
                     begin_message: Ok(value.begin_message),
+                    calendar_timezone: Ok(value.calendar_timezone),
+                    emergency_fallback: Ok(value.emergency_fallback),
+                    emotion: Ok(value.emotion),
                     enable_voicemail_detection: Ok(value.enable_voicemail_detection),
                     end_call_after_silence: Ok(value.end_call_after_silence),
+                    endcall_on_silence_duration: Ok(value.endcall_on_silence_duration),
                     integrations: Ok(value.integrations),
+                    interruption_sensitivity: Ok(value.interruption_sensitivity),
                     ivr_options: Ok(value.ivr_options),
                     knowledge_base: Ok(value.knowledge_base),
                     max_call_duration_ms: Ok(value.max_call_duration_ms),
+                    memory: Ok(value.memory),
                     model: Ok(value.model),
                     name: Ok(value.name),
+                    organization_id: Ok(value.organization_id),
+                    post_call_analysis_data: Ok(value.post_call_analysis_data),
                     post_call_analysis_model: Ok(value.post_call_analysis_model),
+                    prompt: Ok(value.prompt),
                     reminder_max_count: Ok(value.reminder_max_count),
+                    reminder_message: Ok(value.reminder_message),
                     reminder_trigger_ms: Ok(value.reminder_trigger_ms),
                     ring_duration_ms: Ok(value.ring_duration_ms),
                     s2s_model: Ok(value.s2s_model),
+                    salesforce_calendar_id: Ok(value.salesforce_calendar_id),
                     selected_tools: Ok(value.selected_tools),
                     start_speaker: Ok(value.start_speaker),
+                    status: Ok(value.status),
                     temperature: Ok(value.temperature),
                     voice_id: Ok(value.voice_id),
+                    voicemail_custom_patterns: Ok(value.voicemail_custom_patterns),
                     voicemail_detection_timeout_ms: Ok(
                         value.voicemail_detection_timeout_ms,
                     ),
                     voicemail_message: Ok(value.voicemail_message),
+                    webhook_urls: Ok(value.webhook_urls),
                     widget_settings_id: Ok(value.widget_settings_id),
                     extra: Ok(value.extra),
                 }
@@ -23160,10 +33549,7 @@ pub mod types {
         /// Builds a [`UpdateAgentResponse`](super::UpdateAgentResponse) field by field: start from [`UpdateAgentResponse::builder()`](super::UpdateAgentResponse::builder), call a method per field, and pass the builder wherever a `UpdateAgentResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::Agent>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::Agent, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23180,7 +33566,7 @@ pub mod types {
         impl ::std::default::Default for UpdateAgentResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -23190,7 +33576,7 @@ pub mod types {
         impl UpdateAgentResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Agent>>,
+                T: ::std::convert::TryInto<super::Agent>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -23440,7 +33826,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdateAgentToolRequest {
             definition: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<super::ToolDefinition>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -23474,9 +33860,7 @@ pub mod types {
         impl UpdateAgentToolRequest {
             pub fn definition<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::ToolDefinition>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.definition = value
@@ -23566,10 +33950,7 @@ pub mod types {
         /// Builds a [`UpdateAgentToolResponse`](super::UpdateAgentToolResponse) field by field: start from [`UpdateAgentToolResponse::builder()`](super::UpdateAgentToolResponse::builder), call a method per field, and pass the builder wherever a `UpdateAgentToolResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateAgentToolResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::AgentTool>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::AgentTool, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -23586,7 +33967,7 @@ pub mod types {
         impl ::std::default::Default for UpdateAgentToolResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -23596,7 +33977,7 @@ pub mod types {
         impl UpdateAgentToolResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentTool>>,
+                T: ::std::convert::TryInto<super::AgentTool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -23676,7 +34057,15 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            execution_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             from_phone_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -23692,6 +34081,10 @@ pub mod types {
                 ::std::option::Option<super::CampaignSchedule>,
                 ::std::string::String,
             >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::CampaignStatus>,
+                ::std::string::String,
+            >,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -23701,10 +34094,13 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     agent_id: Ok(Default::default()),
+                    execution_status: Ok(Default::default()),
                     from_phone_number: Ok(Default::default()),
+                    id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     phone_number_id: Ok(Default::default()),
                     schedule: Ok(Default::default()),
+                    status: Ok(Default::default()),
                     extra: Ok(Default::default()),
                 }
             }
@@ -23722,6 +34118,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn execution_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.execution_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for execution_status: {e}"
+                        )
+                    });
+                self
+            }
             pub fn from_phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -23734,6 +34144,16 @@ pub mod types {
                             "error converting supplied value for from_phone_number: {e}"
                         )
                     });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -23776,6 +34196,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CampaignStatus>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
             /// Adds a field this version of the SDK does not know; it is sent as is, next to the
             /// known ones (see the struct's `extra`). Setting a known field this way sends it
             /// twice: use its own setter instead.
@@ -23798,10 +34230,13 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     agent_id: value.agent_id?,
+                    execution_status: value.execution_status?,
                     from_phone_number: value.from_phone_number?,
+                    id: value.id?,
                     name: value.name?,
                     phone_number_id: value.phone_number_id?,
                     schedule: value.schedule?,
+                    status: value.status?,
                     extra: value.extra?,
                 })
             }
@@ -23811,10 +34246,13 @@ pub mod types {
             fn from(value: super::UpdateCampaignRequest) -> Self {
                 Self {
                     agent_id: Ok(value.agent_id),
+                    execution_status: Ok(value.execution_status),
                     from_phone_number: Ok(value.from_phone_number),
+                    id: Ok(value.id),
                     name: Ok(value.name),
                     phone_number_id: Ok(value.phone_number_id),
                     schedule: Ok(value.schedule),
+                    status: Ok(value.status),
                     extra: Ok(value.extra),
                 }
             }
@@ -24362,10 +34800,7 @@ pub mod types {
         /// Builds a [`UpdateWidgetSettingsResponse`](super::UpdateWidgetSettingsResponse) field by field: start from [`UpdateWidgetSettingsResponse::builder()`](super::UpdateWidgetSettingsResponse::builder), call a method per field, and pass the builder wherever a `UpdateWidgetSettingsResponse` is expected (or convert it with `try_into()`). A required field left unset, or a value that does not convert, is reported then.
         #[derive(Clone, Debug)]
         pub struct UpdateWidgetSettingsResponse {
-            data: ::std::result::Result<
-                ::std::option::Option<super::WidgetSettings>,
-                ::std::string::String,
-            >,
+            data: ::std::result::Result<super::WidgetSettings, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -24382,7 +34817,7 @@ pub mod types {
         impl ::std::default::Default for UpdateWidgetSettingsResponse {
             fn default() -> Self {
                 Self {
-                    data: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -24392,7 +34827,7 @@ pub mod types {
         impl UpdateWidgetSettingsResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::WidgetSettings>>,
+                T: ::std::convert::TryInto<super::WidgetSettings>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -24680,7 +35115,7 @@ pub mod types {
                 ::std::string::String,
             >,
             source_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -24700,7 +35135,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     pages_found: Ok(Default::default()),
-                    source_id: Ok(Default::default()),
+                    source_id: Err("no value supplied for source_id".to_string()),
                     status: Ok(Default::default()),
                     url: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -24722,7 +35157,7 @@ pub mod types {
             }
             pub fn source_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source_id = value
@@ -24802,10 +35237,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             img_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -24843,7 +35275,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     gender: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     img_url: Ok(Default::default()),
                     language: Ok(Default::default()),
                     llm_model_id: Ok(Default::default()),
@@ -24870,7 +35302,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -25041,17 +35473,14 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             custom_form_fields: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
             is_active: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -25069,7 +35498,7 @@ pub mod types {
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -25088,7 +35517,7 @@ pub mod types {
                     consent_title: Ok(Default::default()),
                     created_at: Ok(Default::default()),
                     custom_form_fields: Ok(Default::default()),
-                    id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
                     is_active: Ok(Default::default()),
                     language: Ok(Default::default()),
                     svg_logo: Ok(Default::default()),
@@ -25177,7 +35606,7 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -25205,7 +35634,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -25265,7 +35694,7 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -25444,6 +35873,7 @@ const _: () = {
         Client: ClientHooks<crate::ClientState>,
     {}
 };
+///Voice agents: create, read, update, delete, and switch them on or off.
 pub trait ClientAgentServiceExt {
     /**List Agents
 
@@ -25548,16 +35978,19 @@ impl ClientAgentServiceExt for Client {
         builder::UpdateAgentStatus::new(self)
     }
 }
+///Tools agents call during conversations: functions, webhooks, call transfers.
 pub trait ClientAgentToolServiceExt {
     /**List Agent Tools
 
 Sends a `GET` request to `/api/v1/tools/`
 
 Arguments:
+- `agent_id`: Only the tools attached to this agent.
 - `limit`: Number of results to return
 - `offset`: Pagination offset
 ```ignore
 let response = client.list_agent_tools()
+    .agent_id(agent_id)
     .limit(limit)
     .offset(offset)
     .send()
@@ -25634,6 +36067,7 @@ impl ClientAgentToolServiceExt for Client {
         builder::UpdateAgentTool::new(self)
     }
 }
+///Book, move, cancel and suggest appointments on an agent's Cal.com or GoHighLevel calendar.
 pub trait ClientAppointmentServiceExt {
     /**Manage Cal.com Appointment
 
@@ -25670,7 +36104,59 @@ impl ClientAppointmentServiceExt for Client {
         builder::ManageGhlAppointment::new(self)
     }
 }
+///Cal.com scheduling: connect accounts, list event types and bookings, and agents' Cal.com links.
 pub trait ClientCalComServiceExt {
+    /**Assign Cal.com Account to Agent
+
+Links an organization-level Cal.com account to the agent, or unlinks it with `calcom_account_id: None`. Answers 409 CONFLICT when the agent already has a private Cal.com key. Documented by the live docs (v3); needs the bearer token.
+
+Sends a `PUT` request to `/api/v1/calcom/agents/{agent_id}/account`
+
+Arguments:
+- `agent_id`: The agent to link or unlink.
+- `org_id`: The organization to use when the token's claims carry none.
+- `body`
+```ignore
+let response = client.assign_calcom_account_to_agent()
+    .agent_id(agent_id)
+    .org_id(org_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn assign_calcom_account_to_agent(&self) -> builder::AssignCalcomAccountToAgent<'_>;
+    /**Get Agent Cal.com Info
+
+The Cal.com account an agent effectively uses: its private key, else the linked organization-level account, else none. Documented by the live docs (v3); needs the bearer token.
+
+Sends a `GET` request to `/api/v1/calcom/agents/{agent_id}/info`
+
+Arguments:
+- `agent_id`: The agent's ID (a UUID).
+- `org_id`: The organization to use when the token's claims carry none.
+```ignore
+let response = client.get_agent_calcom_info()
+    .agent_id(agent_id)
+    .org_id(org_id)
+    .send()
+    .await;
+```*/
+    fn get_agent_calcom_info(&self) -> builder::GetAgentCalcomInfo<'_>;
+    /**Get Agent Cal.com Status
+
+The agent's private (agent-level) Cal.com connection and its accounts. Documented by the live docs (v3); needs the bearer token.
+
+Sends a `GET` request to `/api/v1/calcom/agents/{agent_id}/status`
+
+Arguments:
+- `agent_id`: The agent whose private Cal.com connection to inspect.
+```ignore
+let response = client.get_agent_calcom_status()
+    .agent_id(agent_id)
+    .send()
+    .await;
+```*/
+    fn get_agent_calcom_status(&self) -> builder::GetAgentCalcomStatus<'_>;
     /**List Cal.com Appointments
 
 Sends a `GET` request to `/api/v1/calcom/appointments`
@@ -25678,11 +36164,13 @@ Sends a `GET` request to `/api/v1/calcom/appointments`
 Arguments:
 - `agent_id`: Filter by agent ID
 - `limit`: Number of results to return (max 200)
+- `org_id`: The organization whose primary Cal.com account's bookings to list (the current docs mark it required).
 - `status`: Filter by status
 ```ignore
 let response = client.list_calcom_appointments()
     .agent_id(agent_id)
     .limit(limit)
+    .org_id(org_id)
     .status(status)
     .send()
     .await;
@@ -25694,7 +36182,7 @@ Sends a `GET` request to `/api/v1/calcom/appointments/{id}`
 
 Arguments:
 - `id`: Appointment ID
-- `org_id`: Organization ID
+- `org_id`: The organization to use when the credentials carry none.
 ```ignore
 let response = client.get_calcom_appointment()
     .id(id)
@@ -25765,6 +36253,15 @@ let response = client.calcom_status()
     fn calcom_status(&self) -> builder::CalcomStatus<'_>;
 }
 impl ClientCalComServiceExt for Client {
+    fn assign_calcom_account_to_agent(&self) -> builder::AssignCalcomAccountToAgent<'_> {
+        builder::AssignCalcomAccountToAgent::new(self)
+    }
+    fn get_agent_calcom_info(&self) -> builder::GetAgentCalcomInfo<'_> {
+        builder::GetAgentCalcomInfo::new(self)
+    }
+    fn get_agent_calcom_status(&self) -> builder::GetAgentCalcomStatus<'_> {
+        builder::GetAgentCalcomStatus::new(self)
+    }
     fn list_calcom_appointments(&self) -> builder::ListCalcomAppointments<'_> {
         builder::ListCalcomAppointments::new(self)
     }
@@ -25852,6 +36349,50 @@ let response = client.create_call()
     .await;
 ```*/
     fn create_call(&self) -> builder::CreateCall<'_>;
+    /**Finalize Call Session
+
+Finalizes a call session. Undocumented: only public client code calls it, without a body, and returns its JSON as is (catalog confidence: low), so the answer is the generic envelope.
+
+Sends a `POST` request to `/api/v1/calling/finalize-session/{session_id}`
+
+Arguments:
+- `session_id`: The call session's ID.
+```ignore
+let response = client.finalize_session()
+    .session_id(session_id)
+    .send()
+    .await;
+```*/
+    fn finalize_session(&self) -> builder::FinalizeSession<'_>;
+    /**Phone Call History
+
+The organization's phone call history. Undocumented: only public client code calls it, reading a `data` list (catalog confidence: low), so the answer is the generic envelope.
+
+Sends a `GET` request to `/api/v1/calling/phone-history`
+
+```ignore
+let response = client.get_phone_history()
+    .send()
+    .await;
+```*/
+    fn get_phone_history(&self) -> builder::GetPhoneHistory<'_>;
+    /**Get Call Recording
+
+The call's audio, as raw bytes. Undocumented: the docs never describe this route, but every `recording_url` points at it (sometimes with a `?token=` that authorizes the request on its own), and public integrations fetch it (catalog confidence: medium that it exists, low for its parameters). Besides the audio (200, `audio/mpeg`), the service may answer with a redirect to storage (302, reported as `Error::Redirect`: the client never follows one) or with 200 JSON naming the real URL, which this raw body then holds: check its `Content-Type`. `Client::download_recording` handles all three.
+
+Sends a `GET` request to `/api/v1/calling/sessions/{id}/recording`
+
+Arguments:
+- `id`: The call session's ID.
+- `token`: The signed access token of a `recording_url` (its `token` query parameter).
+```ignore
+let response = client.get_call_recording()
+    .id(id)
+    .token(token)
+    .send()
+    .await;
+```*/
+    fn get_call_recording(&self) -> builder::GetCallRecording<'_>;
 }
 impl ClientCallingServiceExt for Client {
     fn list_call_sessions(&self) -> builder::ListCallSessions<'_> {
@@ -25863,7 +36404,17 @@ impl ClientCallingServiceExt for Client {
     fn create_call(&self) -> builder::CreateCall<'_> {
         builder::CreateCall::new(self)
     }
+    fn finalize_session(&self) -> builder::FinalizeSession<'_> {
+        builder::FinalizeSession::new(self)
+    }
+    fn get_phone_history(&self) -> builder::GetPhoneHistory<'_> {
+        builder::GetPhoneHistory::new(self)
+    }
+    fn get_call_recording(&self) -> builder::GetCallRecording<'_> {
+        builder::GetCallRecording::new(self)
+    }
 }
+///Outbound calling campaigns: contacts, schedules, start, pause, resume.
 pub trait ClientCampaignServiceExt {
     /**List Campaigns
 
@@ -26052,17 +36603,20 @@ impl ClientCampaignServiceExt for Client {
         builder::StartCampaign::new(self)
     }
 }
+///Contacts, with their calls, campaigns, activity timeline and notes.
 pub trait ClientContactServiceExt {
     /**List Contacts
 
 Sends a `GET` request to `/api/v1/contacts/`
 
 Arguments:
+- `campaign_id`: Only the contacts of this campaign. Undocumented; public client code sends it.
 - `limit`: Max results
 - `offset`: Pagination offset
 - `search`: Search by name, email, or phone
 ```ignore
 let response = client.list_contacts()
+    .campaign_id(campaign_id)
     .limit(limit)
     .offset(offset)
     .search(search)
@@ -26349,12 +36903,12 @@ Sends a `GET` request to `/api/v1/ghl/oauth/authorize`
 Arguments:
 - `organization_id`: Your organization ID
 ```ignore
-let response = client.ghlo_auth_authorize()
+let response = client.ghl_oauth_authorize()
     .organization_id(organization_id)
     .send()
     .await;
 ```*/
-    fn ghlo_auth_authorize(&self) -> builder::GhloAuthAuthorize<'_>;
+    fn ghl_oauth_authorize(&self) -> builder::GhlOauthAuthorize<'_>;
     /**GHL OAuth Callback
 
 Handles the OAuth callback from GHL and redirects to the frontend.
@@ -26362,11 +36916,11 @@ Handles the OAuth callback from GHL and redirects to the frontend.
 Sends a `GET` request to `/api/v1/ghl/oauth/callback`
 
 ```ignore
-let response = client.ghlo_auth_callback()
+let response = client.ghl_oauth_callback()
     .send()
     .await;
 ```*/
-    fn ghlo_auth_callback(&self) -> builder::GhloAuthCallback<'_>;
+    fn ghl_oauth_callback(&self) -> builder::GhlOauthCallback<'_>;
     /**Get GHL Agent by Calendar
 
 Sends a `GET` request to `/api/v1/ghl/setup/agents/calendar/{calendar_id}`
@@ -26417,11 +36971,11 @@ impl ClientGhlServiceExt for Client {
     fn disconnect_ghl(&self) -> builder::DisconnectGhl<'_> {
         builder::DisconnectGhl::new(self)
     }
-    fn ghlo_auth_authorize(&self) -> builder::GhloAuthAuthorize<'_> {
-        builder::GhloAuthAuthorize::new(self)
+    fn ghl_oauth_authorize(&self) -> builder::GhlOauthAuthorize<'_> {
+        builder::GhlOauthAuthorize::new(self)
     }
-    fn ghlo_auth_callback(&self) -> builder::GhloAuthCallback<'_> {
-        builder::GhloAuthCallback::new(self)
+    fn ghl_oauth_callback(&self) -> builder::GhlOauthCallback<'_> {
+        builder::GhlOauthCallback::new(self)
     }
     fn get_ghl_agent_by_calendar(&self) -> builder::GetGhlAgentByCalendar<'_> {
         builder::GetGhlAgentByCalendar::new(self)
@@ -26433,6 +36987,7 @@ impl ClientGhlServiceExt for Client {
         builder::GhlSetupStatus::new(self)
     }
 }
+///Liveness and readiness of the service; no credentials needed.
 pub trait ClientHealthServiceExt {
     /**Health Check
 
@@ -26465,6 +37020,23 @@ impl ClientHealthServiceExt for Client {
 }
 ///LLM models and the voices available for them.
 pub trait ClientModelServiceExt {
+    /**List LLM Models with Voices
+
+The LLM models, each with its voices, for model and voice pickers. Undocumented: only public client code calls it (with limit=100, offset=0); catalog entry ListLLMModelsWithVoices, confidence medium for the path, low for the schema.
+
+Sends a `GET` request to `/api/v1/available-llm-models/with-voices`
+
+Arguments:
+- `limit`: The most models to return.
+- `offset`: How many models to skip.
+```ignore
+let response = client.list_llm_models_with_voices()
+    .limit(limit)
+    .offset(offset)
+    .send()
+    .await;
+```*/
+    fn list_llm_models_with_voices(&self) -> builder::ListLlmModelsWithVoices<'_>;
     /**List Voices for LLM Model
 
 Voices available for an LLM model (full voice objects, despite the path).
@@ -26486,10 +37058,37 @@ let response = client.list_voices()
     fn list_voices(&self) -> builder::ListVoices<'_>;
 }
 impl ClientModelServiceExt for Client {
+    fn list_llm_models_with_voices(&self) -> builder::ListLlmModelsWithVoices<'_> {
+        builder::ListLlmModelsWithVoices::new(self)
+    }
     fn list_voices(&self) -> builder::ListVoices<'_> {
         builder::ListVoices::new(self)
     }
 }
+///Your organization: its profile, effective plan, limits and available credits.
+pub trait ClientOrganizationServiceExt {
+    /**Get Organization Profile
+
+The organization's profile with its effective plan (an Enterprise plan, then the Stripe subscription, then the free tier), limits and available credits. The caller must belong to the organization. Documented by the live docs (catalog confidence: high for the path, medium for the fields).
+
+Sends a `GET` request to `/api/v1/organizations/profile/{id}`
+
+Arguments:
+- `id`: The organization's ID (a UUID).
+```ignore
+let response = client.get_organization_profile()
+    .id(id)
+    .send()
+    .await;
+```*/
+    fn get_organization_profile(&self) -> builder::GetOrganizationProfile<'_>;
+}
+impl ClientOrganizationServiceExt for Client {
+    fn get_organization_profile(&self) -> builder::GetOrganizationProfile<'_> {
+        builder::GetOrganizationProfile::new(self)
+    }
+}
+///Phone numbers: buy, import, release, list, and the telephony providers behind them.
 pub trait ClientPhoneServiceExt {
     /**Add Twilio Number
 
@@ -26695,18 +37294,19 @@ impl ClientPhoneServiceExt for Client {
         builder::ReleasePhoneNumber::new(self)
     }
 }
+///Knowledge bases agents answer from: sources, documents, crawling, queries.
 pub trait ClientRagServiceExt {
     /**Discover URLs
 
 Sends a `POST` request to `/api/v1/rag/discover`
 
 ```ignore
-let response = client.discover_ur_ls()
+let response = client.discover_urls()
     .body(body)
     .send()
     .await;
 ```*/
-    fn discover_ur_ls(&self) -> builder::DiscoverUrLs<'_>;
+    fn discover_urls(&self) -> builder::DiscoverUrls<'_>;
     /**Get Document
 
 Sends a `GET` request to `/api/v1/rag/document`
@@ -26860,8 +37460,8 @@ let response = client.refresh_knowledge_base()
     fn refresh_knowledge_base(&self) -> builder::RefreshKnowledgeBase<'_>;
 }
 impl ClientRagServiceExt for Client {
-    fn discover_ur_ls(&self) -> builder::DiscoverUrLs<'_> {
-        builder::DiscoverUrLs::new(self)
+    fn discover_urls(&self) -> builder::DiscoverUrls<'_> {
+        builder::DiscoverUrls::new(self)
     }
     fn get_document(&self) -> builder::GetDocument<'_> {
         builder::GetDocument::new(self)
@@ -26897,6 +37497,7 @@ impl ClientRagServiceExt for Client {
         builder::RefreshKnowledgeBase::new(self)
     }
 }
+///Web widgets that let site visitors talk to an agent.
 pub trait ClientWidgetSettingsServiceExt {
     /**List Widget Settings
 
@@ -27760,6 +38361,113 @@ pub mod builder {
             crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
+    /**Builder for [`ClientModelServiceExt::list_llm_models_with_voices`]
+
+[`ClientModelServiceExt::list_llm_models_with_voices`]: super::ClientModelServiceExt::list_llm_models_with_voices*/
+    #[derive(Debug, Clone)]
+    pub struct ListLlmModelsWithVoices<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
+    }
+    impl<'a> ListLlmModelsWithVoices<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                offset: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListLlmModelsWithVoicesResponse>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, limit, offset } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/available-llm-models/with-voices", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_llm_models_with_voices",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/api/v1/available-llm-models/with-voices`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ListLlmModelsWithVoicesResponse>,
+            crate::Error,
+        > {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "list_llm_models_with_voices",
+                method: "GET",
+                path: "/api/v1/available-llm-models/with-voices",
+                auth: &[crate::call::Credential::ApiKey],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
     /**Builder for [`ClientModelServiceExt::list_voices`]
 
 [`ClientModelServiceExt::list_voices`]: super::ClientModelServiceExt::list_voices*/
@@ -27877,6 +38585,352 @@ pub mod builder {
             crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
+    /**Builder for [`ClientCalComServiceExt::assign_calcom_account_to_agent`]
+
+[`ClientCalComServiceExt::assign_calcom_account_to_agent`]: super::ClientCalComServiceExt::assign_calcom_account_to_agent*/
+    #[derive(Debug, Clone)]
+    pub struct AssignCalcomAccountToAgent<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::std::string::String, String>,
+        org_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssignCalcomAccountRequest, String>,
+    }
+    impl<'a> AssignCalcomAccountToAgent<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                org_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for agent_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn org_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.org_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for org_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssignCalcomAccountRequest>,
+            <V as std::convert::TryInto<
+                types::AssignCalcomAccountRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AssignCalcomAccountRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssignCalcomAccountRequest,
+            ) -> types::builder::AssignCalcomAccountRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssignCalcomAccountResponse>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, agent_id, org_id, body } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let org_id = org_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssignCalcomAccountRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/calcom/agents/{}/account", client.baseurl, encode_path(&
+                agent_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("org_id", &org_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "assign_calcom_account_to_agent",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `PUT` request to `/api/v1/calcom/agents/{agent_id}/account`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssignCalcomAccountResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "assign_calcom_account_to_agent",
+                method: "PUT",
+                path: "/api/v1/calcom/agents/{agent_id}/account",
+                auth: &[crate::call::Credential::Bearer],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
+    /**Builder for [`ClientCalComServiceExt::get_agent_calcom_info`]
+
+[`ClientCalComServiceExt::get_agent_calcom_info`]: super::ClientCalComServiceExt::get_agent_calcom_info*/
+    #[derive(Debug, Clone)]
+    pub struct GetAgentCalcomInfo<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::std::string::String, String>,
+        org_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetAgentCalcomInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                org_id: Ok(None),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for agent_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn org_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.org_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for org_id failed"
+                        .to_string()
+                });
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetAgentCalcomInfoResponse>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, agent_id, org_id } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let org_id = org_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/calcom/agents/{}/info", client.baseurl, encode_path(& agent_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("org_id", &org_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_agent_calcom_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/api/v1/calcom/agents/{agent_id}/info`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetAgentCalcomInfoResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_agent_calcom_info",
+                method: "GET",
+                path: "/api/v1/calcom/agents/{agent_id}/info",
+                auth: &[crate::call::Credential::Bearer],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
+    /**Builder for [`ClientCalComServiceExt::get_agent_calcom_status`]
+
+[`ClientCalComServiceExt::get_agent_calcom_status`]: super::ClientCalComServiceExt::get_agent_calcom_status*/
+    #[derive(Debug, Clone)]
+    pub struct GetAgentCalcomStatus<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAgentCalcomStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for agent_id failed"
+                        .to_string()
+                });
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<
+            ResponseValue<types::GetAgentCalcomStatusResponse>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, agent_id } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/calcom/agents/{}/status", client.baseurl, encode_path(&
+                agent_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_agent_calcom_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/api/v1/calcom/agents/{agent_id}/status`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GetAgentCalcomStatusResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_agent_calcom_status",
+                method: "GET",
+                path: "/api/v1/calcom/agents/{agent_id}/status",
+                auth: &[crate::call::Credential::Bearer],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
     /**Builder for [`ClientCalComServiceExt::list_calcom_appointments`]
 
 [`ClientCalComServiceExt::list_calcom_appointments`]: super::ClientCalComServiceExt::list_calcom_appointments*/
@@ -27885,6 +38939,7 @@ pub mod builder {
         client: &'a super::Client,
         agent_id: Result<Option<::std::string::String>, String>,
         limit: Result<Option<i32>, String>,
+        org_id: Result<Option<::std::string::String>, String>,
         status: Result<Option<::std::string::String>, String>,
     }
     impl<'a> ListCalcomAppointments<'a> {
@@ -27893,6 +38948,7 @@ pub mod builder {
                 client: client,
                 agent_id: Ok(None),
                 limit: Ok(None),
+                org_id: Ok(None),
                 status: Ok(None),
             }
         }
@@ -27919,6 +38975,19 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for limit failed".to_string());
             self
         }
+        pub fn org_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.org_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for org_id failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn status<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -27938,9 +39007,10 @@ pub mod builder {
             ResponseValue<types::ListCalcomAppointmentsResponse>,
             Error<types::ErrorBody>,
         > {
-            let Self { client, agent_id, limit, status } = self;
+            let Self { client, agent_id, limit, org_id, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            let org_id = org_id.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/calcom/appointments", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -27961,6 +39031,7 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("agent_id", &agent_id))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("org_id", &org_id))
                 .query(&progenitor_client::QueryParam::new("status", &status))
                 .headers(header_map)
                 .build()?;
@@ -28019,7 +39090,7 @@ pub mod builder {
                 id: "list_calcom_appointments",
                 method: "GET",
                 path: "/api/v1/calcom/appointments",
-                auth: &[crate::call::Credential::ApiKey],
+                auth: &[crate::call::Credential::Bearer, crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28153,7 +39224,10 @@ pub mod builder {
                 id: "manage_calcom_appointment",
                 method: "POST",
                 path: "/api/v1/calcom/appointments/manage",
-                auth: &[],
+                auth: &[
+                    crate::call::Credential::ApiKey,
+                    crate::call::Credential::Anonymous,
+                ],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28165,14 +39239,14 @@ pub mod builder {
     pub struct GetCalcomAppointment<'a> {
         client: &'a super::Client,
         id: Result<::std::string::String, String>,
-        org_id: Result<::std::string::String, String>,
+        org_id: Result<Option<::std::string::String>, String>,
     }
     impl<'a> GetCalcomAppointment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 id: Err("id was not initialized".to_string()),
-                org_id: Err("org_id was not initialized".to_string()),
+                org_id: Ok(None),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -28193,6 +39267,7 @@ pub mod builder {
         {
             self.org_id = value
                 .try_into()
+                .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for org_id failed"
                         .to_string()
@@ -28286,7 +39361,7 @@ pub mod builder {
                 id: "get_calcom_appointment",
                 method: "GET",
                 path: "/api/v1/calcom/appointments/{id}",
-                auth: &[crate::call::Credential::ApiKey],
+                auth: &[crate::call::Credential::Bearer, crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -28550,7 +39625,7 @@ pub mod builder {
                 id: "disconnect_calcom",
                 method: "POST",
                 path: "/api/v1/calcom/disconnect",
-                auth: &[crate::call::Credential::ApiKey],
+                auth: &[crate::call::Credential::Bearer, crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -29354,6 +40429,260 @@ pub mod builder {
                 auth: &[crate::call::Credential::ApiKey],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
+    /**Builder for [`ClientCallingServiceExt::finalize_session`]
+
+[`ClientCallingServiceExt::finalize_session`]: super::ClientCallingServiceExt::finalize_session*/
+    #[derive(Debug, Clone)]
+    pub struct FinalizeSession<'a> {
+        client: &'a super::Client,
+        session_id: Result<::std::string::String, String>,
+    }
+    impl<'a> FinalizeSession<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                session_id: Err("session_id was not initialized".to_string()),
+            }
+        }
+        pub fn session_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.session_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for session_id failed"
+                        .to_string()
+                });
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+            let Self { client, session_id } = self;
+            let session_id = session_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/calling/finalize-session/{}", client.baseurl, encode_path(&
+                session_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "finalize_session",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `POST` request to `/api/v1/calling/finalize-session/{session_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "finalize_session",
+                method: "POST",
+                path: "/api/v1/calling/finalize-session/{session_id}",
+                auth: &[crate::call::Credential::ApiKey],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
+    /**Builder for [`ClientCallingServiceExt::get_phone_history`]
+
+[`ClientCallingServiceExt::get_phone_history`]: super::ClientCallingServiceExt::get_phone_history*/
+    #[derive(Debug, Clone)]
+    pub struct GetPhoneHistory<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetPhoneHistory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+            let Self { client } = self;
+            let url = format!("{}/api/v1/calling/phone-history", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_phone_history",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/api/v1/calling/phone-history`
+        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_phone_history",
+                method: "GET",
+                path: "/api/v1/calling/phone-history",
+                auth: &[crate::call::Credential::ApiKey],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
+    /**Builder for [`ClientCallingServiceExt::get_call_recording`]
+
+[`ClientCallingServiceExt::get_call_recording`]: super::ClientCallingServiceExt::get_call_recording*/
+    #[derive(Debug, Clone)]
+    pub struct GetCallRecording<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        token: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetCallRecording<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                token: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for token failed"
+                        .to_string()
+                });
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorBody>> {
+            let Self { client, id, token } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let token = token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/calling/sessions/{}/recording", client.baseurl, encode_path(&
+                id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .query(&progenitor_client::QueryParam::new("token", &token))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_call_recording",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/api/v1/calling/sessions/{id}/recording`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_call_recording",
+                method: "GET",
+                path: "/api/v1/calling/sessions/{id}/recording",
+                auth: &[crate::call::Credential::ApiKey],
+            };
+            crate::call::send_raw(&OPERATION, self.send_generated()).await
         }
     }
     /**Builder for [`ClientCampaignServiceExt::list_campaigns`]
@@ -30770,6 +42099,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListContacts<'a> {
         client: &'a super::Client,
+        campaign_id: Result<Option<::std::string::String>, String>,
         limit: Result<Option<i64>, String>,
         offset: Result<Option<i64>, String>,
         search: Result<Option<::std::string::String>, String>,
@@ -30778,10 +42108,24 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                campaign_id: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
                 search: Ok(None),
             }
+        }
+        pub fn campaign_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.campaign_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for campaign_id failed"
+                        .to_string()
+                });
+            self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
@@ -30822,7 +42166,8 @@ pub mod builder {
             ResponseValue<types::ListContactsResponse>,
             Error<types::ErrorBody>,
         > {
-            let Self { client, limit, offset, search } = self;
+            let Self { client, campaign_id, limit, offset, search } = self;
+            let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
@@ -30843,6 +42188,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("campaignId", &campaign_id))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
                 .query(&progenitor_client::QueryParam::new("search", &search))
@@ -31566,7 +42912,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ContactActivitiesResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -31639,7 +42988,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/contacts/{id}/activities`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactActivitiesResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "get_contact_activities",
                 method: "GET",
@@ -31678,7 +43029,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ContactCallsResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -31751,7 +43105,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/contacts/{id}/calls`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactCallsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "get_contact_calls",
                 method: "GET",
@@ -31790,7 +43146,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ContactCallStatsResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -31863,7 +43222,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/contacts/{id}/calls/stats`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactCallStatsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "get_contact_call_stats",
                 method: "GET",
@@ -31902,7 +43263,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ContactCampaignsResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -31975,7 +43339,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/contacts/{id}/campaigns`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactCampaignsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "get_contact_campaigns",
                 method: "GET",
@@ -32014,7 +43380,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ContactDetailResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -32087,7 +43456,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/contacts/{id}/detail`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactDetailResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "get_contact_detail",
                 method: "GET",
@@ -32126,7 +43497,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ContactNotesResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -32199,7 +43573,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/contacts/{id}/notes`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactNotesResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "list_contact_notes",
                 method: "GET",
@@ -32264,7 +43640,7 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<ResponseValue<types::ContactNoteResponse>, Error<types::ErrorBody>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -32343,7 +43719,9 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/api/v1/contacts/{id}/notes`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ContactNoteResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "create_contact_note",
                 method: "POST",
@@ -32646,7 +44024,10 @@ pub mod builder {
                 id: "manage_ghl_appointment",
                 method: "POST",
                 path: "/api/v1/ghl/appointments/manage",
-                auth: &[],
+                auth: &[
+                    crate::call::Credential::ApiKey,
+                    crate::call::Credential::Anonymous,
+                ],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -33089,15 +44470,15 @@ pub mod builder {
             crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
-    /**Builder for [`ClientGhlServiceExt::ghlo_auth_authorize`]
+    /**Builder for [`ClientGhlServiceExt::ghl_oauth_authorize`]
 
-[`ClientGhlServiceExt::ghlo_auth_authorize`]: super::ClientGhlServiceExt::ghlo_auth_authorize*/
+[`ClientGhlServiceExt::ghl_oauth_authorize`]: super::ClientGhlServiceExt::ghl_oauth_authorize*/
     #[derive(Debug, Clone)]
-    pub struct GhloAuthAuthorize<'a> {
+    pub struct GhlOauthAuthorize<'a> {
         client: &'a super::Client,
         organization_id: Result<::std::string::String, String>,
     }
-    impl<'a> GhloAuthAuthorize<'a> {
+    impl<'a> GhlOauthAuthorize<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -33143,7 +44524,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "ghlo_auth_authorize",
+                operation_id: "ghl_oauth_authorize",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -33192,7 +44573,7 @@ pub mod builder {
         ///Sends a `GET` request to `/api/v1/ghl/oauth/authorize`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "ghlo_auth_authorize",
+                id: "ghl_oauth_authorize",
                 method: "GET",
                 path: "/api/v1/ghl/oauth/authorize",
                 auth: &[crate::call::Credential::ApiKey],
@@ -33200,14 +44581,14 @@ pub mod builder {
             crate::call::send_raw(&OPERATION, self.send_generated()).await
         }
     }
-    /**Builder for [`ClientGhlServiceExt::ghlo_auth_callback`]
+    /**Builder for [`ClientGhlServiceExt::ghl_oauth_callback`]
 
-[`ClientGhlServiceExt::ghlo_auth_callback`]: super::ClientGhlServiceExt::ghlo_auth_callback*/
+[`ClientGhlServiceExt::ghl_oauth_callback`]: super::ClientGhlServiceExt::ghl_oauth_callback*/
     #[derive(Debug, Clone)]
-    pub struct GhloAuthCallback<'a> {
+    pub struct GhlOauthCallback<'a> {
         client: &'a super::Client,
     }
-    impl<'a> GhloAuthCallback<'a> {
+    impl<'a> GhlOauthCallback<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -33227,7 +44608,7 @@ pub mod builder {
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
-                operation_id: "ghlo_auth_callback",
+                operation_id: "ghl_oauth_callback",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -33276,7 +44657,7 @@ pub mod builder {
         ///Sends a `GET` request to `/api/v1/ghl/oauth/callback`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "ghlo_auth_callback",
+                id: "ghl_oauth_callback",
                 method: "GET",
                 path: "/api/v1/ghl/oauth/callback",
                 auth: &[crate::call::Credential::ApiKey],
@@ -33591,6 +44972,98 @@ pub mod builder {
                 method: "GET",
                 path: "/api/v1/ghl/setup/status",
                 auth: &[crate::call::Credential::ApiKey],
+            };
+            crate::call::send(&OPERATION, self.send_generated()).await
+        }
+    }
+    /**Builder for [`ClientOrganizationServiceExt::get_organization_profile`]
+
+[`ClientOrganizationServiceExt::get_organization_profile`]: super::ClientOrganizationServiceExt::get_organization_profile*/
+    #[derive(Debug, Clone)]
+    pub struct GetOrganizationProfile<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetOrganizationProfile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        async fn send_generated(
+            self,
+        ) -> Result<
+            ResponseValue<types::OrganizationProfileResponse>,
+            Error<types::ErrorBody>,
+        > {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/organizations/profile/{}", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_organization_profile",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => crate::call::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(crate::call::from_response(response).await?),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        ///Sends a `GET` request to `/api/v1/organizations/profile/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::OrganizationProfileResponse>, crate::Error> {
+            static OPERATION: crate::call::Operation = crate::call::Operation {
+                id: "get_organization_profile",
+                method: "GET",
+                path: "/api/v1/organizations/profile/{id}",
+                auth: &[crate::call::Credential::ApiKey, crate::call::Credential::Bearer],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -35157,15 +46630,15 @@ pub mod builder {
             crate::call::send(&OPERATION, self.send_generated()).await
         }
     }
-    /**Builder for [`ClientRagServiceExt::discover_ur_ls`]
+    /**Builder for [`ClientRagServiceExt::discover_urls`]
 
-[`ClientRagServiceExt::discover_ur_ls`]: super::ClientRagServiceExt::discover_ur_ls*/
+[`ClientRagServiceExt::discover_urls`]: super::ClientRagServiceExt::discover_urls*/
     #[derive(Debug, Clone)]
-    pub struct DiscoverUrLs<'a> {
+    pub struct DiscoverUrls<'a> {
         client: &'a super::Client,
         body: Result<types::builder::DiscoverRequest, String>,
     }
-    impl<'a> DiscoverUrLs<'a> {
+    impl<'a> DiscoverUrls<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -35198,7 +46671,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::DiscoverUrlsResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -35226,7 +46702,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "discover_ur_ls",
+                operation_id: "discover_urls",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -35273,9 +46749,11 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/api/v1/rag/discover`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DiscoverUrlsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
-                id: "discover_ur_ls",
+                id: "discover_urls",
                 method: "POST",
                 path: "/api/v1/rag/discover",
                 auth: &[crate::call::Credential::ApiKey],
@@ -35326,7 +46804,7 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<ResponseValue<types::DocumentResponse>, Error<types::ErrorBody>> {
             let Self { client, doc_id, org_id } = self;
             let doc_id = doc_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
@@ -35399,7 +46877,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/rag/document`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DocumentResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "get_document",
                 method: "GET",
@@ -35452,7 +46932,7 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<ResponseValue<types::DocumentResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -35527,7 +47007,9 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/api/v1/rag/document`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DocumentResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "upsert_document",
                 method: "POST",
@@ -35580,7 +47062,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ListDocumentsResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, kb_id, org_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
@@ -35653,7 +47138,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/rag/documents`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListDocumentsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "list_documents",
                 method: "GET",
@@ -35706,7 +47193,7 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<ResponseValue<types::ExclusionsResponse>, Error<types::ErrorBody>> {
             let Self { client, kb_id, org_id } = self;
             let kb_id = kb_id.map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
@@ -35779,7 +47266,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/rag/exclusions`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExclusionsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "list_exclusions",
                 method: "GET",
@@ -35832,7 +47321,7 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<ResponseValue<types::ExclusionsResponse>, Error<types::ErrorBody>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -35908,7 +47397,9 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/api/v1/rag/exclusions`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExclusionsResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "manage_exclusions",
                 method: "POST",
@@ -36185,7 +47676,7 @@ pub mod builder {
         async fn send_generated(
             self,
         ) -> Result<
-            ResponseValue<types::KnowledgeBaseResponse>,
+            ResponseValue<types::DeleteKnowledgeBaseSourceResponse>,
             Error<types::ErrorBody>,
         > {
             let Self { client, kb_id, source_id } = self;
@@ -36238,7 +47729,10 @@ pub mod builder {
         ///Sends a `DELETE` request to `/api/v1/rag/knowledge-base/{kb_id}/source/{source_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::KnowledgeBaseResponse>, crate::Error> {
+        ) -> Result<
+            ResponseValue<types::DeleteKnowledgeBaseSourceResponse>,
+            crate::Error,
+        > {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "delete_knowledge_base_source",
                 method: "DELETE",
@@ -36277,7 +47771,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::ListKnowledgeBasesResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, org_id } = self;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/rag/knowledgebases", client.baseurl,);
@@ -36348,7 +47845,9 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/api/v1/rag/knowledgebases`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ListKnowledgeBasesResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "list_knowledge_bases",
                 method: "GET",
@@ -36399,7 +47898,10 @@ pub mod builder {
         }
         async fn send_generated(
             self,
-        ) -> Result<ResponseValue<types::Envelope>, Error<types::ErrorBody>> {
+        ) -> Result<
+            ResponseValue<types::QueryKnowledgeBaseResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -36474,7 +47976,9 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/api/v1/rag/query`
-        pub async fn send(self) -> Result<ResponseValue<types::Envelope>, crate::Error> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::QueryKnowledgeBaseResponse>, crate::Error> {
             static OPERATION: crate::call::Operation = crate::call::Operation {
                 id: "query_knowledge_base",
                 method: "POST",
@@ -36616,6 +48120,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListAgentTools<'a> {
         client: &'a super::Client,
+        agent_id: Result<Option<::std::string::String>, String>,
         limit: Result<Option<i32>, String>,
         offset: Result<Option<i32>, String>,
     }
@@ -36623,9 +48128,23 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                agent_id: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
             }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for agent_id failed"
+                        .to_string()
+                });
+            self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
@@ -36653,7 +48172,8 @@ pub mod builder {
             ResponseValue<types::ListAgentToolsResponse>,
             Error<types::ErrorBody>,
         > {
-            let Self { client, limit, offset } = self;
+            let Self { client, agent_id, limit, offset } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/tools/", client.baseurl,);
@@ -36673,6 +48193,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("agent_id", &agent_id))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
                 .headers(header_map)
@@ -36732,7 +48253,7 @@ pub mod builder {
                 id: "list_agent_tools",
                 method: "GET",
                 path: "/api/v1/tools/",
-                auth: &[crate::call::Credential::ApiKey],
+                auth: &[crate::call::Credential::ApiKey, crate::call::Credential::Bearer],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -36981,7 +48502,7 @@ pub mod builder {
                 id: "get_agent_tool",
                 method: "GET",
                 path: "/api/v1/tools/{id}/",
-                auth: &[crate::call::Credential::ApiKey],
+                auth: &[crate::call::Credential::ApiKey, crate::call::Credential::Bearer],
             };
             crate::call::send(&OPERATION, self.send_generated()).await
         }
@@ -38040,6 +49561,7 @@ pub mod prelude {
     pub use super::ClientGhlServiceExt;
     pub use super::ClientHealthServiceExt;
     pub use super::ClientModelServiceExt;
+    pub use super::ClientOrganizationServiceExt;
     pub use super::ClientPhoneServiceExt;
     pub use super::ClientRagServiceExt;
     pub use super::ClientWidgetSettingsServiceExt;

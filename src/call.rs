@@ -132,12 +132,28 @@ fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error>
     }
 }
 
-/// Where in `body` decoding into `T` fails, as a serde path (`data[3].status`).
+/// Where in `body` decoding into `T` fails, as a serde path (`data[3].status`). A required field
+/// that is missing (a resource's `id`, an envelope's `data`) is named in the path too, since
+/// serde reports it at the object that lacks it.
 fn failing_path<T: DeserializeOwned>(body: &[u8]) -> String {
-    serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(body))
-        .err()
-        .map(|e| e.path().to_string())
-        .unwrap_or_else(|| ".".to_owned())
+    let Err(error) =
+        serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(body))
+    else {
+        return ".".to_owned();
+    };
+    let path = error.path().to_string();
+    match missing_field(error.inner()) {
+        Some(field) if path == "." => field,
+        Some(field) => format!("{path}.{field}"),
+        None => path,
+    }
+}
+
+/// `data` in serde's "missing field `data`".
+fn missing_field(error: &serde_json::Error) -> Option<String> {
+    let message = error.to_string();
+    let field = message.strip_prefix("missing field `")?.split('`').next()?;
+    Some(field.to_owned())
 }
 
 /// Sends a hand-written request (multipart upload, ...) down the same path as generated
@@ -264,5 +280,34 @@ fn from_generated(
         Generated::UnexpectedResponse(response) => {
             crate::error::ApiError::from_response(response.status(), response.headers(), &[]).into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code, reason = "only decoded")]
+    struct Envelope {
+        data: Resource,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code, reason = "only decoded")]
+    struct Resource {
+        id: String,
+        count: Option<u8>,
+    }
+
+    #[test]
+    fn the_failing_path_names_a_missing_field() {
+        assert_eq!(failing_path::<Envelope>(br#"{"success": true}"#), "data");
+        assert_eq!(failing_path::<Envelope>(br#"{"data": {}}"#), "data.id");
+        assert_eq!(
+            failing_path::<Envelope>(br#"{"data": {"id": "a", "count": "x"}}"#),
+            "data.count"
+        );
+        assert_eq!(failing_path::<Envelope>(br#"{"data": {"id": "a"}}"#), ".");
     }
 }

@@ -125,7 +125,10 @@ impl ClientState {
         for credential in accepted {
             let header = match credential {
                 Credential::ApiKey => self.api_key.clone().map(|key| (API_KEY_HEADER, key)),
-                Credential::Bearer => self.bearer.clone().map(|token| (AUTHORIZATION.as_str(), token)),
+                Credential::Bearer => self
+                    .bearer
+                    .clone()
+                    .map(|token| (AUTHORIZATION.as_str(), token)),
                 Credential::Anonymous => return Ok(()),
             };
             if let Some((name, value)) = header {
@@ -359,7 +362,8 @@ impl ClientBuilder {
     /// ```
     pub fn build(self) -> Result<Client, BuildError> {
         let api_key = sensitive_header(self.api_key, "", BuildError::InvalidApiKey)?;
-        let bearer = sensitive_header(self.bearer_token, "Bearer ", BuildError::InvalidBearerToken)?;
+        let bearer =
+            sensitive_header(self.bearer_token, "Bearer ", BuildError::InvalidBearerToken)?;
         if api_key.is_none() && bearer.is_none() {
             return Err(BuildError::MissingCredentials);
         }
@@ -618,7 +622,10 @@ mod tests {
             let mut request = request();
             state.authenticate(&mut request, accepted, "op").map(|()| {
                 let get = |name: &str| {
-                    request.headers().get(name).map(|v| v.to_str().unwrap_or("").to_owned())
+                    request
+                        .headers()
+                        .get(name)
+                        .map(|v| v.to_str().unwrap_or("").to_owned())
                 };
                 (get(API_KEY_HEADER), get("authorization"))
             })
@@ -626,11 +633,20 @@ mod tests {
         let key = (Some("k".to_owned()), None);
         let token = (None, Some("Bearer t".to_owned()));
         assert_eq!(headers(&both, &[Credential::ApiKey]), Ok(key.clone()));
-        assert_eq!(headers(&both, &[Credential::Bearer, Credential::ApiKey]), Ok(token.clone()));
+        assert_eq!(
+            headers(&both, &[Credential::Bearer, Credential::ApiKey]),
+            Ok(token.clone())
+        );
         assert_eq!(headers(&both, &[]), Ok((None, None)));
 
-        let key_only = ClientState { bearer: None, ..both.clone() };
-        assert_eq!(headers(&key_only, &[Credential::Bearer, Credential::ApiKey]), Ok(key));
+        let key_only = ClientState {
+            bearer: None,
+            ..both.clone()
+        };
+        assert_eq!(
+            headers(&key_only, &[Credential::Bearer, Credential::ApiKey]),
+            Ok(key)
+        );
         assert_eq!(
             headers(&key_only, &[Credential::Bearer, Credential::Anonymous]),
             Ok((None, None))
@@ -640,7 +656,10 @@ mod tests {
             error,
             "op needs a bearer token: call `.bearer_token(..)` or set RAVAN_BEARER_TOKEN"
         );
-        let token_only = ClientState { api_key: None, ..both };
+        let token_only = ClientState {
+            api_key: None,
+            ..both
+        };
         assert_eq!(headers(&token_only, &[Credential::Bearer]), Ok(token));
         let error = headers(&token_only, &[Credential::ApiKey]).unwrap_err();
         assert!(error.contains("RAVAN_API_KEY"), "{error}");

@@ -51,7 +51,7 @@ async fn agni_load(spec: &LoadSpec, url: &str) -> Result<Value, String> {
                         .await
                         .map_err(|e| e.to_string())?
                         .into_inner();
-                    expect(agent.data.and_then(|a| a.id).is_some(), "no agent id")
+                    expect(!agent.data.id.is_empty(), "no agent id")
                 }
             })
             .await

@@ -14,26 +14,28 @@
 //!   (`ACTIVE`), in lower case (`active`) and in kebab case (`bottom-right` for
 //!   `BOT_POSITION_BOTTOM_RIGHT`); `FromStr` accepts the same spellings.
 //!
-//! A rename that would make two variants equal, or a name that is not an identifier, leaves
-//! that enum as typify wrote it. Enums whose values carry no such prefix are not renamed.
+//! The variant of the empty value `""` (typify's `X`) becomes `Empty`. A rename that would make
+//! two variants equal, or a name that is not an identifier, leaves that enum as typify wrote
+//! it. Enums whose values carry no such prefix keep their other names.
 //!
 //! Every variant whose value the overlay describes (`x-enum-descriptions`, see
 //! [`crate::spec::EnumDocs`]) gets that description as its doc, followed by the value it is sent
-//! as and the other spellings it decodes from. It runs before the lenient pass, which appends
-//! the `Unknown(String)` variant last.
+//! as and the other spellings it decodes from; the variants of an enum typify made of a `oneOf`
+//! schema get theirs in order ([`crate::spec::VariantDocs`]). It runs before the lenient pass,
+//! which appends the `Unknown(String)` variant last.
 
 use std::collections::{BTreeSet, HashMap};
 
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::Span;
 use syn::{
-    Arm, Expr, ExprLit, Ident, ImplItem, Item, ItemEnum, ItemImpl, Lit, LitStr, Pat, PatLit,
-    PatOr, Type, parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
+    Arm, Expr, ExprLit, Ident, ImplItem, Item, ItemEnum, ItemImpl, Lit, LitStr, Pat, PatLit, PatOr,
+    Type, parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
 };
 
 use crate::{
     attrs::{is_string_enum, push_doc, serde_rename, types_module},
-    spec::EnumDocs,
+    spec::{EnumDocs, VariantDocs},
 };
 
 /// One variant's new name and the extra spellings it decodes from.
@@ -44,10 +46,18 @@ struct Rename {
 }
 
 /// Applies the pass to `file` (see the module docs).
-pub fn apply(file: &mut syn::File, docs: &EnumDocs) {
+pub fn apply(file: &mut syn::File, docs: &EnumDocs, variant_docs: &VariantDocs) {
     let mut renames: HashMap<String, Vec<Rename>> = HashMap::new();
     if let Some(items) = types_module(file) {
         for item in items.iter_mut() {
+            if let Item::Enum(item) = item
+                && let Some(described) = variant_docs.get(&item.ident.to_string())
+                && described.len() == item.variants.len()
+            {
+                for (variant, description) in item.variants.iter_mut().zip(described) {
+                    push_doc(&mut variant.attrs, description);
+                }
+            }
             if let Item::Enum(item) = item
                 && is_string_enum(item)
             {
@@ -67,37 +77,48 @@ pub fn apply(file: &mut syn::File, docs: &EnumDocs) {
     .visit_file_mut(file);
 }
 
-/// The renames for `item`, if its values share a prefix that names it.
+/// The renames for `item`: its variants without the prefix that names it, and `Empty` for the
+/// value `""` (which typify calls `X`); `None` if nothing changes or a rename would collide.
 fn plan(item: &ItemEnum) -> Option<Vec<Rename>> {
     let values: Vec<String> = item
         .variants
         .iter()
         .map(|v| serde_rename(&v.attrs))
         .collect::<Option<_>>()?;
-    let prefix = naming_prefix(&item.ident.to_string(), &values)?;
+    let non_empty: Vec<String> = values.iter().filter(|v| !v.is_empty()).cloned().collect();
+    let prefix = naming_prefix(&item.ident.to_string(), &non_empty).unwrap_or_default();
     let mut seen = BTreeSet::new();
     let mut planned = Vec::new();
     for (variant, value) in item.variants.iter().zip(&values) {
-        let rest = &value[prefix.len()..];
-        let new = rest.to_upper_camel_case();
+        let (new, aliases) = if value.is_empty() {
+            ("Empty".to_owned(), Vec::new())
+        } else if prefix.is_empty() {
+            (variant.ident.to_string(), Vec::new())
+        } else {
+            let rest = &value[prefix.len()..];
+            let mut aliases = vec![
+                rest.to_owned(),
+                rest.to_lowercase(),
+                rest.to_lowercase().replace('_', "-"),
+            ];
+            aliases.dedup();
+            aliases.retain(|alias| alias != value && !values.contains(alias));
+            (rest.to_upper_camel_case(), aliases)
+        };
         let valid = syn::parse_str::<Ident>(&new).is_ok() && new != "Unknown";
         if !valid || !seen.insert(new.clone()) {
             return None;
         }
-        let mut aliases = vec![
-            rest.to_owned(),
-            rest.to_lowercase(),
-            rest.to_lowercase().replace('_', "-"),
-        ];
-        aliases.dedup();
-        aliases.retain(|alias| alias != value && !values.contains(alias));
         planned.push(Rename {
             old: variant.ident.clone(),
             new: Ident::new(&new, Span::call_site()),
             aliases,
         });
     }
-    Some(planned)
+    planned
+        .iter()
+        .any(|r| r.old != r.new || !r.aliases.is_empty())
+        .then_some(planned)
 }
 
 /// The longest `WORD_.._` that every value starts with (and none equals) whose words appear,
@@ -158,7 +179,9 @@ fn rename_variants(item: &mut ItemEnum, planned: &[Rename]) {
         variant.ident = rename.new.clone();
         if !rename.aliases.is_empty() {
             let aliases = rename.aliases.iter();
-            variant.attrs.push(parse_quote!(#[serde(#(alias = #aliases),*)]));
+            variant
+                .attrs
+                .push(parse_quote!(#[serde(#(alias = #aliases),*)]));
         }
     }
 }
@@ -229,7 +252,13 @@ impl VisitMut for AcceptAliases<'_> {
         let Some(rename) = self.0.iter().find(|r| names_variant(&arm.body, &r.old)) else {
             return;
         };
-        if !matches!(&arm.pat, Pat::Lit(PatLit { lit: Lit::Str(_), .. })) {
+        if !matches!(
+            &arm.pat,
+            Pat::Lit(PatLit {
+                lit: Lit::Str(_),
+                ..
+            })
+        ) {
             return;
         }
         let mut cases: Punctuated<Pat, syn::Token![|]> = Punctuated::new();
@@ -272,7 +301,7 @@ mod tests {
 
     fn pass(file: syn::File, docs: &EnumDocs) -> String {
         let mut file = file;
-        apply(&mut file, docs);
+        apply(&mut file, docs, &VariantDocs::new());
         prettyplease::unparse(&file)
     }
 
@@ -289,7 +318,10 @@ mod tests {
             Some("AGENT_STATUS_")
         );
         assert_eq!(naming_prefix("BotPosition", &statuses), None);
-        assert_eq!(naming_prefix("CallType", &values(&["web_call", "outbound_call"])), None);
+        assert_eq!(
+            naming_prefix("CallType", &values(&["web_call", "outbound_call"])),
+            None
+        );
         assert_eq!(naming_prefix("Status", &values(&["STATUS_"])), None);
     }
 
@@ -340,7 +372,10 @@ mod tests {
                 .into(),
             BTreeMap::from([
                 ("AGENT_STATUS_ACTIVE".to_owned(), "Takes calls.".to_owned()),
-                ("AGENT_STATUS_BOTTOM_RIGHT".to_owned(), "Lower right.".to_owned()),
+                (
+                    "AGENT_STATUS_BOTTOM_RIGHT".to_owned(),
+                    "Lower right.".to_owned(),
+                ),
             ]),
         )]);
         let expected: syn::File = parse_quote! {
@@ -394,6 +429,63 @@ mod tests {
     }
 
     #[test]
+    fn one_of_variants_get_their_docs_in_order() {
+        let mut file: syn::File = parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize)]
+                #[serde(untagged)]
+                pub enum Reason {
+                    Detail(Detail),
+                    String(::std::string::String),
+                }
+            }
+        };
+        let docs = VariantDocs::from([(
+            "Reason".to_owned(),
+            vec!["A detail.".to_owned(), "A text.".to_owned()],
+        )]);
+        apply(&mut file, &EnumDocs::new(), &docs);
+        let text = prettyplease::unparse(&file);
+        assert!(
+            text.contains("/// A detail.\n        Detail(Detail)"),
+            "{text}"
+        );
+        assert!(text.contains("/// A text.\n        String("), "{text}");
+    }
+
+    #[test]
+    fn the_empty_value_is_empty() {
+        let before: syn::File = parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize)]
+                pub enum NextStep {
+                    #[serde(rename = "CONNECT_GHL")]
+                    ConnectGhl,
+                    #[serde(rename = "")]
+                    X,
+                }
+                impl ::std::fmt::Display for NextStep {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match *self {
+                            Self::ConnectGhl => f.write_str("CONNECT_GHL"),
+                            Self::X => f.write_str(""),
+                        }
+                    }
+                }
+            }
+        };
+        let after = pass(before, &EnumDocs::new());
+        assert!(
+            after.contains("Self::Empty => f.write_str(\"\")"),
+            "{after}"
+        );
+        assert!(
+            after.contains("    Empty,") && after.contains("ConnectGhl"),
+            "{after}"
+        );
+    }
+
+    #[test]
     fn a_colliding_rename_keeps_typify_names() {
         let before: syn::File = parse_quote! {
             pub mod types {
@@ -407,6 +499,9 @@ mod tests {
             }
         };
         let after = pass(before, &EnumDocs::new());
-        assert!(after.contains("KindAB2") && !after.contains("alias"), "{after}");
+        assert!(
+            after.contains("KindAB2") && !after.contains("alias"),
+            "{after}"
+        );
     }
 }

@@ -71,7 +71,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     let tokens = Generator::new(&settings()).generate_tokens(&document.openapi)?;
     let mut file: syn::File = syn::parse2(tokens)?;
     send::route_through_agni(&mut file, &credentials)?;
-    enums::apply(&mut file, &document.enum_docs);
+    enums::apply(&mut file, &document.enum_docs, &document.variant_docs);
     extra::apply(&mut file)?;
     lenient::apply(&mut file);
     docs::apply(&mut file);

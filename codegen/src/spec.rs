@@ -8,7 +8,10 @@
 //! - **Enum value docs.** OpenAPI has no place for a description per enum value; the overlay
 //!   writes them as `x-enum-descriptions`, a list parallel to `enum` (the convention other
 //!   generators read). [`Document::enum_docs`] collects them, keyed by the enum's set of values,
-//!   which is how the enum pass finds the Rust enum typify made of the schema.
+//!   which is how the enum pass finds the Rust enum typify made of the schema. A `oneOf` schema of
+//!   `components.schemas` may carry the same list, parallel to `oneOf`: typify makes it an enum
+//!   named after the schema whose variants follow `oneOf`, so [`Document::variant_docs`] keys them
+//!   by that name.
 //! - **Credentials per operation.** progenitor ignores `security`. [`credentials`] reads each
 //!   operation's requirement (its own `security`, else the document's; `[]` means none) as the
 //!   ordered list of credentials the client may send, which the send pass writes into the
@@ -26,12 +29,18 @@ pub const ENUM_DESCRIPTIONS: &str = "x-enum-descriptions";
 /// An enum's set of values -> the description of each value.
 pub type EnumDocs = BTreeMap<BTreeSet<String>, BTreeMap<String, String>>;
 
+/// A `oneOf` schema's Rust name (typify's: the schema name in UpperCamelCase) -> the description
+/// of each variant, in `oneOf` order.
+pub type VariantDocs = BTreeMap<String, Vec<String>>;
+
 /// `openapi.yaml`, ready for progenitor.
 pub struct Document {
     /// The document, with documented `$ref`s turned into `allOf`.
     pub openapi: openapiv3::OpenAPI,
     /// The descriptions of enum values.
     pub enum_docs: EnumDocs,
+    /// The descriptions of the variants of `oneOf` schemas.
+    pub variant_docs: VariantDocs,
 }
 
 /// Parses the YAML document, documenting `$ref` properties and collecting enum value docs as
@@ -42,8 +51,42 @@ pub fn parse(spec_yaml: &str) -> Result<Document, Error> {
     wrap_documented_refs(&mut document);
     let mut enum_docs = EnumDocs::new();
     collect_enum_docs(&document, &mut enum_docs)?;
+    let variant_docs = collect_variant_docs(&document)?;
     let openapi = serde_json::from_value(document).map_err(|e| Error::Parse(e.to_string()))?;
-    Ok(Document { openapi, enum_docs })
+    Ok(Document {
+        openapi,
+        enum_docs,
+        variant_docs,
+    })
+}
+
+/// The `x-enum-descriptions` of every `oneOf` schema in `components.schemas`.
+fn collect_variant_docs(document: &Value) -> Result<VariantDocs, Error> {
+    let mut out = VariantDocs::new();
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    for (name, schema) in schemas.into_iter().flatten() {
+        let (Some(Value::Array(variants)), Some(Value::Array(descriptions))) =
+            (schema.get("oneOf"), schema.get(ENUM_DESCRIPTIONS))
+        else {
+            continue;
+        };
+        let descriptions: Vec<String> = descriptions
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_owned))
+            .collect();
+        if descriptions.len() != variants.len() {
+            return Err(Error::Parse(format!(
+                "{name}: {ENUM_DESCRIPTIONS} must hold one string per `oneOf` entry"
+            )));
+        }
+        out.insert(
+            heck::ToUpperCamelCase::to_upper_camel_case(name.as_str()),
+            descriptions,
+        );
+    }
+    Ok(out)
 }
 
 /// Every `enum` with `x-enum-descriptions` in `value`; two enums with the same values must
@@ -97,7 +140,10 @@ fn wrap_documented_refs(value: &mut Value) {
             {
                 let mut target = Map::new();
                 target.insert("$ref".to_owned(), reference);
-                map.insert("allOf".to_owned(), Value::Array(vec![Value::Object(target)]));
+                map.insert(
+                    "allOf".to_owned(),
+                    Value::Array(vec![Value::Object(target)]),
+                );
             }
             map.values_mut().for_each(wrap_documented_refs);
         }
@@ -209,6 +255,9 @@ components:
       type: string
       enum: [UP, DOWN]
       x-enum-descriptions: [Going up., Going down.]
+    Reason:
+      oneOf: [{$ref: '#/components/schemas/Agent'}, {type: string}]
+      x-enum-descriptions: [An agent., A text.]
     Envelope:
       type: object
       properties:
@@ -238,6 +287,8 @@ paths:
         assert_eq!(docs[&key]["UP"], "Going up.");
         let uneven = SPEC.replace("[Going up., Going down.]", "[Going up.]");
         assert!(matches!(parse(&uneven), Err(Error::Parse(_))));
+        let variants = parse(SPEC).expect("parses").variant_docs;
+        assert_eq!(variants["Reason"], ["An agent.", "A text."]);
     }
 
     #[test]
@@ -254,10 +305,7 @@ paths:
         let Some(openapiv3::ReferenceOr::Item(data)) = object.properties.get("data") else {
             panic!("data stays a $ref");
         };
-        assert_eq!(
-            data.schema_data.description.as_deref(),
-            Some("The agent.")
-        );
+        assert_eq!(data.schema_data.description.as_deref(), Some("The agent."));
         assert!(matches!(
             &data.schema_kind,
             openapiv3::SchemaKind::AllOf { all_of } if all_of.len() == 1
@@ -275,7 +323,10 @@ paths:
         let get = |method: &str, path: &str| found[&(method.to_owned(), path.to_owned())].clone();
         assert_eq!(get("GET", "/a"), [Credential::ApiKey]);
         assert_eq!(get("PUT", "/b"), [Credential::Bearer, Credential::ApiKey]);
-        assert_eq!(get("POST", "/c"), [Credential::ApiKey, Credential::Anonymous]);
+        assert_eq!(
+            get("POST", "/c"),
+            [Credential::ApiKey, Credential::Anonymous]
+        );
         assert_eq!(get("GET", "/health"), []);
     }
 

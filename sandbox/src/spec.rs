@@ -38,7 +38,8 @@ pub(crate) struct Route {
     pub operation: String,
     /// Whether the response is lowerCamelCase on the real service.
     pub camel_case: bool,
-    /// `false` for operations declaring `security: []` (health checks, Cal.com/GHL callbacks).
+    /// `false` for operations declaring `security: []` (health checks, Cal.com/GHL callbacks) or
+    /// an optional key (`{}` among the requirements: the appointment-management operations).
     pub needs_key: bool,
     pub query: Vec<QueryParam>,
     pub body: Option<Body>,
@@ -205,7 +206,7 @@ impl Route {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let needs_key = match operation.get("security") {
-            Some(security) => !is_empty_array(security),
+            Some(security) => !is_empty_array(security) && !allows_anonymous(security),
             None => global_security,
         };
         let segments = template
@@ -318,6 +319,15 @@ impl Route {
 
 fn is_empty_array(value: &Value) -> bool {
     value.as_array().is_some_and(Vec::is_empty)
+}
+
+/// A `security` list with an empty requirement `{}`, which makes its credentials optional.
+fn allows_anonymous(value: &Value) -> bool {
+    value.as_array().is_some_and(|options| {
+        options
+            .iter()
+            .any(|o| o.as_object().is_some_and(|o| o.is_empty()))
+    })
 }
 
 #[cfg(test)]

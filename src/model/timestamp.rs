@@ -26,6 +26,7 @@ const MILLIS_THRESHOLD: f64 = 1e11;
 /// - ISO 8601 date and time without an offset (`2026-03-20T10:30:00`), read as UTC;
 /// - Go's `time.String()`: `YYYY-MM-DD HH:MM:SS[.fraction] ±HHMM ZONE`, optionally followed by
 ///   Go's monotonic clock reading (` m=+0.000000001`), which is ignored;
+/// - RFC 2822, as Twilio writes dates (`Mon, 16 Aug 2010 03:45:01 +0000`);
 /// - Unix epoch time as a JSON number or a string holding one: seconds, or milliseconds when
 ///   the magnitude is 10^11 or more (10^11 seconds would be the year 5138), fractions allowed.
 ///
@@ -130,7 +131,8 @@ impl Timestamp {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{text:?} is not a timestamp (expected RFC 3339, Go's time.String() form or Unix epoch seconds or milliseconds)"
+    "{text:?} is not a timestamp (expected RFC 3339, Go's time.String(), RFC 2822, or Unix epoch \
+     seconds or milliseconds)"
 )]
 pub struct TimestampError {
     text: String,
@@ -156,6 +158,9 @@ fn parse(text: &str) -> Option<Timestamp> {
     if let Some(time) = parse_go(text) {
         return Some(time);
     }
+    if let Ok(time) = DateTime::parse_from_rfc2822(text) {
+        return Some(Timestamp(time.with_timezone(&Utc)));
+    }
     if let Ok(integer) = text.parse::<i128>() {
         return Timestamp::from_epoch_integer(integer);
     }
@@ -180,9 +185,12 @@ fn parse_go(text: &str) -> Option<Timestamp> {
     if parts.nth(1).is_some() {
         return None;
     }
-    DateTime::parse_from_str(&format!("{date} {time} {offset}"), "%Y-%m-%d %H:%M:%S%.f %z")
-        .ok()
-        .map(|time| Timestamp(time.with_timezone(&Utc)))
+    DateTime::parse_from_str(
+        &format!("{date} {time} {offset}"),
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    )
+    .ok()
+    .map(|time| Timestamp(time.with_timezone(&Utc)))
 }
 
 impl fmt::Display for Timestamp {
@@ -288,7 +296,19 @@ mod tests {
             "2026-06-11T10:57:40.100Z"
         );
         assert_eq!(parsed("2026-06-11 10:57:40 +0530"), "2026-06-11T05:27:40Z");
-        assert!("2026-06-11 10:57:40 +0000 UTC extra".parse::<Timestamp>().is_err());
+        assert!(
+            "2026-06-11 10:57:40 +0000 UTC extra"
+                .parse::<Timestamp>()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn rfc_2822_as_twilio_writes_it() {
+        assert_eq!(
+            parsed("Mon, 16 Aug 2010 03:45:01 +0000"),
+            "2010-08-16T03:45:01Z"
+        );
     }
 
     #[test]
@@ -296,9 +316,18 @@ mod tests {
         assert_eq!(decoded("1767225600").unwrap(), "2026-01-01T00:00:00Z");
         assert_eq!(decoded("\"1767225600\"").unwrap(), "2026-01-01T00:00:00Z");
         assert_eq!(decoded("1767225600000").unwrap(), "2026-01-01T00:00:00Z");
-        assert_eq!(decoded("1767225600123").unwrap(), "2026-01-01T00:00:00.123Z");
-        assert_eq!(decoded("1767225600.25").unwrap(), "2026-01-01T00:00:00.250Z");
-        assert_eq!(decoded("\"1767225600.25\"").unwrap(), "2026-01-01T00:00:00.250Z");
+        assert_eq!(
+            decoded("1767225600123").unwrap(),
+            "2026-01-01T00:00:00.123Z"
+        );
+        assert_eq!(
+            decoded("1767225600.25").unwrap(),
+            "2026-01-01T00:00:00.250Z"
+        );
+        assert_eq!(
+            decoded("\"1767225600.25\"").unwrap(),
+            "2026-01-01T00:00:00.250Z"
+        );
         assert_eq!(decoded("0").unwrap(), "1970-01-01T00:00:00Z");
         assert_eq!(decoded("-1").unwrap(), "1969-12-31T23:59:59Z");
         // The threshold: just below is seconds (year 5138), at it milliseconds (1973).
@@ -308,7 +337,15 @@ mod tests {
 
     #[test]
     fn garbage_fails_naming_the_value() {
-        for bad in ["\"\"", "\"example\"", "\"NaN\"", "\"inf\"", "true", "{}", "[]"] {
+        for bad in [
+            "\"\"",
+            "\"example\"",
+            "\"NaN\"",
+            "\"inf\"",
+            "true",
+            "{}",
+            "[]",
+        ] {
             assert!(decoded(bad).is_err(), "{bad} decoded");
         }
         let error = decoded("\"tomorrow\"").unwrap_err().to_string();

@@ -4,6 +4,7 @@
 mod faults;
 mod knowledge_upload;
 mod lenient;
+mod openapi;
 mod recordings;
 mod wire;
 mod workflows;
