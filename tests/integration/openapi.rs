@@ -16,11 +16,6 @@ impl Document {
         Document { root }
     }
 
-    /// The schema `components.schemas.<name>`.
-    pub fn schema(&self, name: &str) -> &Value {
-        &self.root["components"]["schemas"][name]
-    }
-
     /// Follows local `$ref`s (`#/components/...`, JSON pointers into the document) and the
     /// one-element `allOf` that documents a reference.
     pub fn resolve<'a>(&'a self, mut node: &'a Value) -> &'a Value {

@@ -63,11 +63,13 @@ const HTTP_METHODS: [&str; 8] = [
 // The table: one row per operation.
 // ---------------------------------------------------------------------------------------------
 
-type Outcome = Result<Value, String>;
+/// The typed answer re-serialized as JSON text, in the order of the type's fields (which the
+/// catalog test reads to tell typed fields from unknown ones), or why there is none.
+pub(crate) type Outcome = Result<String, String>;
 type Call = for<'a> fn(&'a Client, &'a Params<'a>) -> Pin<Box<dyn Future<Output = Outcome> + 'a>>;
 
-struct Case {
-    op: &'static str,
+pub(crate) struct Case {
+    pub(crate) op: &'static str,
     call: Call,
 }
 
@@ -106,7 +108,7 @@ macro_rules! case {
 }
 
 #[rustfmt::skip]
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     vec![
         // AgentService
         case!("ListAgents", |c, p| c.list_agents().limit(p.int("limit")).offset(p.int("offset"))),
@@ -230,7 +232,7 @@ fn cases() -> Vec<Case> {
 // Generic over the error so that the harness does not depend on how the SDK names its errors.
 fn typed_json<T: Serialize, E: Display>(result: Result<ResponseValue<T>, E>) -> Outcome {
     let response = result.map_err(|e| format!("the SDK returned an error: {e:#}"))?;
-    serde_json::to_value(response.into_inner())
+    serde_json::to_string(&response.into_inner())
         .map_err(|e| format!("cannot re-serialize the response: {e}"))
 }
 
@@ -245,9 +247,7 @@ async fn bytes_json(result: Result<ResponseValue<agni::ByteStream>, agni::Error>
         .try_collect()
         .await
         .map_err(|e| format!("cannot read the body: {e}"))?;
-    Ok(Value::String(
-        String::from_utf8_lossy(&chunks.concat()).into_owned(),
-    ))
+    Ok(json!(String::from_utf8_lossy(&chunks.concat())).to_string())
 }
 
 /// The client never follows redirects; the documented 3xx comes back as `Error::Redirect`, and
@@ -255,7 +255,7 @@ async fn bytes_json(result: Result<ResponseValue<agni::ByteStream>, agni::Error>
 fn redirect_json<T>(result: Result<ResponseValue<T>, agni::Error>) -> Outcome {
     match result {
         Err(agni::Error::Redirect { location, .. }) => {
-            Ok(serde_json::json!({ "redirect": location }))
+            Ok(json!({ "redirect": location }).to_string())
         }
         Err(e) => Err(format!("expected a redirect, the SDK returned: {e:#}")),
         Ok(_) => Err("expected a redirect, the SDK returned a success".to_owned()),
@@ -281,22 +281,25 @@ enum Kind {
     Bool,
 }
 
-struct Operation {
-    id: String,
-    method: String,
-    template: String,
+#[derive(Clone)]
+pub(crate) struct Operation {
+    pub(crate) id: String,
+    pub(crate) method: String,
+    pub(crate) template: String,
     path_params: Vec<String>,
     query: Vec<(String, Kind)>,
     /// The request example, for operations with a JSON body.
-    body: Option<Value>,
+    pub(crate) body: Option<Value>,
     /// The documented success status: 200, or the lowest 2xx/3xx the operation documents.
     status: u16,
     /// The success response example, for responses with JSON content.
-    response: Option<Value>,
+    pub(crate) response: Option<Value>,
     /// The success response's schema, for responses with JSON content.
-    response_schema: Option<Value>,
+    pub(crate) response_schema: Option<Value>,
+    /// The request body's schema, for operations with a JSON body.
+    pub(crate) request_schema: Option<Value>,
     /// Whether the success response is a raw body (audio) rather than JSON.
-    binary: bool,
+    pub(crate) binary: bool,
     /// What the client (holding both an API key and a bearer token) must send: the first entry
     /// of the operation's `security`, else the document's.
     credential: Credential,
@@ -304,12 +307,18 @@ struct Operation {
 
 impl Operation {
     /// The path the SDK must put on the wire: the template with every parameter encoded.
-    fn wire_path(&self) -> String {
+    pub(crate) fn wire_path(&self) -> String {
         let mut path = self.template.clone();
         for name in &self.path_params {
             path = path.replace(&format!("{{{name}}}"), AWKWARD_ENCODED);
         }
         path
+    }
+
+    /// The names of its path and query parameters.
+    pub(crate) fn parameter_names(&self) -> Vec<String> {
+        let query = self.query.iter().map(|(name, _)| name.clone());
+        self.path_params.iter().cloned().chain(query).collect()
     }
 
     fn declared(&self) -> BTreeSet<String> {
@@ -346,12 +355,12 @@ fn query_value(name: &str, kind: Kind) -> String {
 }
 
 /// The spec, read for the operations it declares.
-struct Spec {
-    document: Document,
+pub(crate) struct Spec {
+    pub(crate) document: Document,
 }
 
 impl Spec {
-    fn load() -> Spec {
+    pub(crate) fn load() -> Spec {
         Spec {
             document: Document::load(),
         }
@@ -361,7 +370,7 @@ impl Spec {
         self.document.resolve(node)
     }
 
-    fn operations(&self) -> Vec<Operation> {
+    pub(crate) fn operations(&self) -> Vec<Operation> {
         let paths = self.document.root["paths"]
             .as_object()
             .expect("the spec has paths");
@@ -416,12 +425,13 @@ impl Spec {
             }
         }
 
-        let body = op.get("requestBody").map(|body| {
-            let media = self.resolve(body)["content"]
+        let request_media = op.get("requestBody").map(|body| {
+            self.resolve(body)["content"]
                 .get("application/json")
-                .unwrap_or_else(|| panic!("{id}: the request body is not application/json"));
-            self.media_example(media, "body")
+                .unwrap_or_else(|| panic!("{id}: the request body is not application/json"))
         });
+        let body = request_media.map(|media| self.media_example(media, "body"));
+        let request_schema = request_media.map(|media| media["schema"].clone());
 
         let responses = op["responses"]
             .as_object()
@@ -458,6 +468,7 @@ impl Spec {
             status,
             response,
             response_schema,
+            request_schema,
             binary,
             credential,
         }
@@ -580,7 +591,7 @@ impl Params<'_> {
 // The harness.
 // ---------------------------------------------------------------------------------------------
 
-fn client(server: &MockServer) -> Client {
+pub(crate) fn client(server: &MockServer) -> Client {
     Client::builder()
         .api_key(API_KEY)
         .bearer_token(BEARER_TOKEN)
@@ -607,6 +618,36 @@ fn describe(request: &HttpMockRequest) -> String {
         headers.join(", "),
         request.body_string()
     )
+}
+
+impl Case {
+    /// Builds the row's request for `op` (whose example body the row sends) and sends it. The
+    /// outer error is the row's own failure (a value that does not fit, a declared parameter it
+    /// does not set); the inner one is the call's.
+    pub(crate) async fn send(&self, client: &Client, op: &Operation) -> Result<Outcome, String> {
+        let params = Params {
+            op,
+            taken: RefCell::default(),
+        };
+        // A row panics when its values do not fit (an example that does not decode, an
+        // undeclared parameter); that is this operation's failure, not the end of the run.
+        let call =
+            catch_unwind(AssertUnwindSafe(|| (self.call)(client, &params))).map_err(|panic| {
+                let message = panic.downcast_ref::<String>().cloned();
+                message
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default()
+            })?;
+        let missing: Vec<String> = op
+            .declared()
+            .difference(&params.taken.borrow())
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("the row does not set {missing:?}"));
+        }
+        Ok(call.await)
+    }
 }
 
 async fn check(
@@ -670,29 +711,7 @@ async fn check(
         })
         .await;
 
-    let params = Params {
-        op,
-        taken: RefCell::default(),
-    };
-    // A row panics when its values do not fit (an example that does not decode, an undeclared
-    // parameter); that is this operation's failure, not the end of the run.
-    let call =
-        catch_unwind(AssertUnwindSafe(|| (case.call)(client, &params))).map_err(|panic| {
-            let message = panic.downcast_ref::<String>().cloned();
-            message
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default()
-        })?;
-    let missing: Vec<String> = op
-        .declared()
-        .difference(&params.taken.borrow())
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("the row does not set {missing:?}"));
-    }
-
-    let outcome = call.await;
+    let outcome = case.send(client, op).await?;
     let hits = mock.calls_async().await;
     if hits != 1 {
         let seen = seen.lock().expect("request log").clone();
@@ -702,7 +721,8 @@ async fn check(
             op.wire_path()
         ));
     }
-    let decoded = outcome?;
+    let decoded: Value = serde_json::from_str(&outcome?)
+        .map_err(|e| format!("the re-serialized answer is not JSON: {e}"))?;
     let expected = if (300..400).contains(&op.status) {
         serde_json::json!({ "redirect": REDIRECT_TARGET })
     } else if op.binary {
