@@ -414,6 +414,10 @@ fn sensitive_header(
     let Some(credential) = credential.filter(|c| !c.trim().is_empty()) else {
         return Ok(None);
     };
+    // `HeaderValue` takes any byte above 0x7f; a credential is printable ASCII or a mistake.
+    if !credential.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err(invalid);
+    }
     let mut value = HeaderValue::from_str(&format!("{prefix}{credential}")).map_err(|_| invalid)?;
     value.set_sensitive(true);
     Ok(Some(value))
@@ -576,6 +580,10 @@ mod tests {
         ));
         assert!(matches!(
             Client::builder().api_key("bad\nkey").build(),
+            Err(BuildError::InvalidApiKey)
+        ));
+        assert!(matches!(
+            Client::builder().api_key("clé").build(),
             Err(BuildError::InvalidApiKey)
         ));
         let client = Client::builder()

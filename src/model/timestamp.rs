@@ -70,7 +70,7 @@ impl Timestamp {
     ///
     /// ```
     /// let t: agni::Timestamp = "2026-03-20T10:30:00Z".parse()?;
-    /// assert_eq!(t.as_datetime().timestamp(), 1_773_909_000);
+    /// assert_eq!(t.as_datetime().timestamp(), 1_774_002_600);
     /// # Ok::<(), agni::TimestampError>(())
     /// ```
     pub fn as_datetime(&self) -> &DateTime<Utc> {
