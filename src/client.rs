@@ -415,7 +415,10 @@ fn sensitive_header(
         return Ok(None);
     };
     // `HeaderValue` takes any byte above 0x7f; a credential is printable ASCII or a mistake.
-    if !credential.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+    if !credential
+        .bytes()
+        .all(|b| b.is_ascii_graphic() || b == b' ')
+    {
         return Err(invalid);
     }
     let mut value = HeaderValue::from_str(&format!("{prefix}{credential}")).map_err(|_| invalid)?;

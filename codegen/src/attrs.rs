@@ -75,16 +75,16 @@ pub fn has_doc(attrs: &[Attribute]) -> bool {
 /// Adds `text` as doc lines (one `#[doc]` per line, like `///` comments) after any doc the
 /// item has, before its other attributes.
 pub fn push_doc(attrs: &mut Vec<Attribute>, text: &str) {
-    let mut at = attrs
+    let at = attrs
         .iter()
         .rposition(|a| a.path().is_ident("doc"))
         .map_or(0, |last| last + 1);
-    for line in text.lines() {
-        // rustdoc strips one leading space, as it does after `///`.
+    // rustdoc strips one leading space, as it does after `///`.
+    let lines = text.lines().map(|line| {
         let line = format!(" {line}");
-        attrs.insert(at, parse_quote!(#[doc = #line]));
-        at += 1;
-    }
+        parse_quote!(#[doc = #line])
+    });
+    attrs.splice(at..at, lines);
 }
 
 /// An enum deserialized from a bare string: derives `Deserialize`, every variant is a unit, and

@@ -242,7 +242,7 @@ impl World {
             "total_duration_sec": total_duration,
             "average_duration_sec": average,
             "total_cost": completed.iter().filter_map(|c| c.detail.cost_total).sum::<f64>(),
-            "last_call_at": calls.first().and_then(|c| c.detail.started_at.clone()),
+            "last_call_at": calls.first().and_then(|c| c.detail.started_at),
         })
     }
 
