@@ -66,3 +66,82 @@ fn selected_tools_schema() -> SchemaObject {
         .insert(MODEL_EXTENSION.to_owned(), "SelectedTools".into());
     schema
 }
+
+#[cfg(test)]
+mod tests {
+    use progenitor::Generator;
+
+    use super::*;
+
+    /// One schema per case: a documented timestamp, a marked tool list, and the look-alikes that
+    /// must keep typify's own types.
+    const SPEC: &str = r##"
+openapi: 3.0.1
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Agent:
+      type: object
+      properties:
+        created_at: {type: string, format: date-time, description: When it was created.}
+        day: {type: string, format: date}
+        selected_tools:
+          type: array
+          items: {type: string}
+          x-agni-model: SelectedTools
+        tags: {type: array, items: {type: string}}
+"##;
+
+    fn field_types() -> Vec<(String, String)> {
+        let document = crate::spec::parse(SPEC).expect("the spec parses");
+        let tokens = Generator::new(&crate::settings())
+            .generate_tokens(&document.openapi)
+            .expect("progenitor generates");
+        let mut file: syn::File = syn::parse2(tokens).expect("Rust");
+        let items = crate::attrs::types_module(&mut file).expect("a types module");
+        let agent = items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == "Agent" => Some(s),
+                _ => None,
+            })
+            .expect("struct Agent");
+        agent
+            .fields
+            .iter()
+            .map(|field| {
+                let name = field
+                    .ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let ty = &field.ty;
+                (name, quote::quote!(#ty).to_string().replace(' ', ""))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_schema_selects_its_model_type_and_nothing_else_does() {
+        let types = field_types();
+        let of = |name: &str| {
+            types
+                .iter()
+                .find(|(field, _)| field == name)
+                .map(|(_, ty)| ty.as_str())
+                .unwrap_or_else(|| panic!("no field {name} in {types:?}"))
+        };
+        // Optional properties: typify wraps each in an Option.
+        assert_eq!(of("created_at"), "::std::option::Option<crate::Timestamp>");
+        assert_eq!(
+            of("selected_tools"),
+            "::std::option::Option<crate::SelectedTools>"
+        );
+        assert_eq!(
+            of("day"),
+            "::std::option::Option<::chrono::naive::NaiveDate>"
+        );
+        assert_eq!(of("tags"), "::std::vec::Vec<::std::string::String>");
+    }
+}
