@@ -71,8 +71,6 @@ fn selected_tools_schema() -> SchemaObject {
 mod tests {
     use progenitor::Generator;
 
-    use super::*;
-
     /// One schema per case: a documented timestamp, a marked tool list, and the look-alikes that
     /// must keep typify's own types.
     const SPEC: &str = r##"

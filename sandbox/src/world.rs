@@ -188,12 +188,13 @@ impl Seed {
     /// Adds a voice; its `llm_model_id` says which model's list it appears in.
     ///
     /// ```
-    /// let seed = agni_sandbox::Seed::empty().with_voice(agni::types::Voice {
-    ///     llm_model_id: Some("my-model".into()),
-    ///     voice_name: Some("Nova".into()),
-    ///     ..Default::default()
-    /// });
+    /// let voice = agni::types::Voice::builder()
+    ///     .id("nova")
+    ///     .llm_model_id("my-model".to_owned())
+    ///     .voice_name("Nova".to_owned());
+    /// let seed = agni_sandbox::Seed::empty().with_voice(voice.try_into()?);
     /// assert_eq!(seed.voices.len(), 1);
+    /// # Ok::<(), agni::types::error::ConversionError>(())
     /// ```
     pub fn with_voice(mut self, voice: types::Voice) -> Self {
         self.voices.push(voice);
