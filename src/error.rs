@@ -111,11 +111,22 @@ impl fmt::Display for Error {
                 operation,
                 status,
                 path,
+                source,
                 ..
-            } => write!(
-                f,
-                "cannot decode the {operation} response (HTTP {status}) at `{path}`"
-            )?,
+            } => {
+                // serde says a required member is absent only in its message; that is how an
+                // envelope without its resource (`data`) or a resource without its `id` fails,
+                // so it is worth saying in words.
+                let what = if source.to_string().starts_with("missing field") {
+                    ": it has no"
+                } else {
+                    " at"
+                };
+                write!(
+                    f,
+                    "cannot decode the {operation} response (HTTP {status}){what} `{path}`"
+                )?
+            }
             Error::InvalidRequest(reason) => write!(f, "invalid request: {reason}")?,
             Error::Io { context, .. } => f.write_str(context)?,
         }
@@ -370,6 +381,27 @@ mod tests {
         assert!(
             chained.starts_with(&error.to_string()) && chained.contains(": invalid type"),
             "{chained}"
+        );
+    }
+
+    #[test]
+    fn a_missing_member_is_named_as_missing() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code, reason = "only decoded")]
+        struct Envelope {
+            data: u8,
+        }
+        let source = serde_json::from_str::<Envelope>("{}").expect_err("no data");
+        let error = Error::Decode {
+            operation: "get_agent",
+            status: StatusCode::OK,
+            path: "data".into(),
+            excerpt: String::new(),
+            source,
+        };
+        assert_eq!(
+            error.to_string(),
+            "cannot decode the get_agent response (HTTP 200 OK): it has no `data`"
         );
     }
 

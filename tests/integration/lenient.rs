@@ -450,16 +450,35 @@ fn null_means_absent() {
     assert_eq!(empty, bare);
 }
 
-#[test]
-fn a_missing_id_or_data_fails_naming_it() {
-    let error = decode::<types::GetAgentResponse>(&json!({"success": true}))
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("missing field `data`"), "{error}");
-    let error = decode::<types::GetAgentResponse>(&json!({"data": {"agentName": "R"}}))
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("missing field `id`"), "{error}");
+/// `client.get_agent().id(x).send().await?.data` is the agent, or an error that says what the
+/// answer lacks.
+#[tokio::test]
+async fn a_missing_id_or_data_fails_naming_it() {
+    use agni::prelude::*;
+
+    let server = httpmock::MockServer::start_async().await;
+    let client = crate::wire::client(&server);
+    for (body, missing) in [
+        (json!({"success": true}), "data"),
+        (
+            json!({"success": true, "data": {"agentName": "R"}}),
+            "data.id",
+        ),
+    ] {
+        server.reset_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method("GET").path("/api/v1/agents/a1/");
+                then.status(200).json_body(body);
+            })
+            .await;
+        let error = client.get_agent().id("a1").send().await.unwrap_err();
+        assert!(matches!(error, agni::Error::Decode { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!("cannot decode the get_agent response (HTTP 200 OK): it has no `{missing}`")
+        );
+    }
 }
 
 #[test]
