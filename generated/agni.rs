@@ -36071,7 +36071,7 @@ impl ClientAgentToolServiceExt for Client {
 pub trait ClientAppointmentServiceExt {
     /**Manage Cal.com Appointment
 
-Unified appointment management endpoint for Cal.com. Supports book, reschedule, cancel, suggest, and availability actions. No X-Api-Key required â€” org_id comes from the request body.
+Unified appointment management for Cal.com: the book, reschedule, cancel, suggest and availability actions. No API key is required, since `org_id` in the body identifies the organization; the client sends its key when it has one, as public code does.
 
 Sends a `POST` request to `/api/v1/calcom/appointments/manage`
 
@@ -36084,7 +36084,7 @@ let response = client.manage_calcom_appointment()
     fn manage_calcom_appointment(&self) -> builder::ManageCalcomAppointment<'_>;
     /**Manage GHL Appointment
 
-Unified appointment management endpoint for GHL. Supports book, reschedule, cancel, suggest, and availability actions. No X-Api-Key required â€” org_id comes from the request body.
+Unified appointment management for GoHighLevel: the book, reschedule, cancel, suggest and availability actions. No API key is required, since `org_id` in the body identifies the organization; the client sends its key when it has one, as public code does.
 
 Sends a `POST` request to `/api/v1/ghl/appointments/manage`
 
