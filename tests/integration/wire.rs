@@ -861,3 +861,78 @@ async fn requests_identify_the_sdk() {
         .expect("the health check succeeds");
     mock.assert_async().await;
 }
+
+/// An operation whose credential the client lacks fails before anything is sent, naming what to
+/// set; an operation whose `security` allows none goes out bare.
+#[tokio::test]
+async fn a_missing_credential_sends_nothing() {
+    let server = MockServer::start_async().await;
+    let mut anything = server
+        .mock_async(|_, then| {
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"success": true}));
+        })
+        .await;
+    let only = |key: Option<&str>, token: Option<&str>| {
+        let mut builder = Client::builder().base_url(server.base_url());
+        if let Some(key) = key {
+            builder = builder.api_key(key);
+        }
+        if let Some(token) = token {
+            builder = builder.bearer_token(token);
+        }
+        builder.build().expect("one credential is enough to build")
+    };
+    let keyed = only(Some(API_KEY), None);
+    let bearer = only(None, Some(BEARER_TOKEN));
+
+    let error = keyed
+        .get_agent_calcom_info()
+        .agent_id("a1")
+        .send()
+        .await
+        .expect_err("a Cal.com agent operation needs the token");
+    assert!(
+        matches!(&error, agni::Error::InvalidRequest(why) if why
+            == "get_agent_calcom_info needs a bearer token: call `.bearer_token(..)` or set \
+                RAVAN_BEARER_TOKEN"),
+        "{error:?}"
+    );
+    let error = bearer
+        .list_agents()
+        .send()
+        .await
+        .expect_err("agents need the key");
+    assert!(
+        matches!(&error, agni::Error::InvalidRequest(why) if why
+            == "list_agents needs an API key: call `.api_key(..)` or set RAVAN_API_KEY"),
+        "{error:?}"
+    );
+    assert_eq!(anything.hits_async().await, 0, "nothing reached the server");
+    anything.delete_async().await;
+
+    // Appointment management takes the key if there is one, and nothing otherwise.
+    let bare = server
+        .mock_async(|when, then| {
+            when.method("POST")
+                .path("/api/v1/calcom/appointments/manage")
+                .header_missing("x-api-key")
+                .header_missing("authorization");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"success": true}));
+        })
+        .await;
+    let manage = types::ManageAppointmentRequest::builder()
+        .action(types::ManageAppointmentRequestAction::Availability)
+        .agent_id("a1")
+        .org_id("o1");
+    bearer
+        .manage_calcom_appointment()
+        .body(manage)
+        .send()
+        .await
+        .expect("no credential is needed");
+    bare.assert_async().await;
+}
