@@ -867,7 +867,7 @@ async fn requests_identify_the_sdk() {
 #[tokio::test]
 async fn a_missing_credential_sends_nothing() {
     let server = MockServer::start_async().await;
-    let mut anything = server
+    let anything = server
         .mock_async(|_, then| {
             then.status(200)
                 .header("content-type", "application/json")
@@ -909,7 +909,11 @@ async fn a_missing_credential_sends_nothing() {
             == "list_agents needs an API key: call `.api_key(..)` or set RAVAN_API_KEY"),
         "{error:?}"
     );
-    assert_eq!(anything.hits_async().await, 0, "nothing reached the server");
+    assert_eq!(
+        anything.calls_async().await,
+        0,
+        "nothing reached the server"
+    );
     anything.delete_async().await;
 
     // Appointment management takes the key if there is one, and nothing otherwise.
