@@ -938,10 +938,11 @@ pub mod types {
         }
     }
     ///The answer of BuyPhoneNumber.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BuyPhoneNumberResponse {
         ///The number as bought.
-        pub data: PurchasedPhoneNumber,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<PurchasedPhoneNumber>,
         ///The service's human-readable word on the outcome.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -10550,7 +10551,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct BuyPhoneNumberResponse {
             data: ::std::result::Result<
-                super::PurchasedPhoneNumber,
+                ::std::option::Option<super::PurchasedPhoneNumber>,
                 ::std::string::String,
             >,
             message: ::std::result::Result<
@@ -10569,7 +10570,7 @@ pub mod types {
         impl ::std::default::Default for BuyPhoneNumberResponse {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
+                    data: Ok(Default::default()),
                     message: Ok(Default::default()),
                     success: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -10579,7 +10580,9 @@ pub mod types {
         impl BuyPhoneNumberResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::PurchasedPhoneNumber>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PurchasedPhoneNumber>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value

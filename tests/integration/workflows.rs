@@ -270,7 +270,7 @@ async fn phone_helpers_send_normalised_numbers() {
         .buy_number("+1 (415) 555-0100")
         .await
         .expect("bought");
-    assert_eq!(bought.data.price, Some(1.15));
+    assert_eq!(bought.data.as_ref().and_then(|d| d.price), Some(1.15));
     client
         .release_number(agni::E164::parse("+14155550100").expect("valid"))
         .await

@@ -288,7 +288,10 @@ async fn phone_numbers() {
         .await
         .expect("buy")
         .into_inner();
-    assert_eq!(bought.data.phone_number.as_deref(), Some(number.as_str()));
+    assert_eq!(
+        bought.data.as_ref().and_then(|d| d.phone_number.as_deref()),
+        Some(number.as_str())
+    );
     assert_eq!(
         api_error(client.buy_number(number.as_str()).await),
         (409, symbolic("CONFLICT"))
