@@ -59,9 +59,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .send()
                 .await?
                 .into_inner();
-            let Some(call) = detail.data else {
-                return Err("no such call session".into());
-            };
+            let call = detail.data;
             println!(
                 "{:?} call, {:?}, {:?} s: {:?}",
                 call.channel, call.status, call.duration_sec, call.summary

@@ -48,8 +48,7 @@ async fn sandbox_tour() -> Result {
         .await?
         .into_inner()
         .data
-        .and_then(|w| w.id)
-        .ok_or("the widget has no id")?;
+        .id;
     println!("1. created widget      {widget}");
 
     let agent = client
@@ -65,8 +64,7 @@ async fn sandbox_tour() -> Result {
         .await?
         .into_inner()
         .data
-        .and_then(|a| a.id)
-        .ok_or("the agent has no id")?;
+        .id;
     println!("2. created agent       {agent} (Riley)");
 
     let available = client
@@ -105,7 +103,7 @@ async fn sandbox_tour() -> Result {
     while let Some(session) = sessions.try_next().await? {
         println!(
             "   - {} {} -> {} [{}] {} s",
-            session.id.as_deref().unwrap_or("?"),
+            session.id,
             session.caller_number.as_deref().unwrap_or("?"),
             session.callee_number.as_deref().unwrap_or("?"),
             session.status.as_deref().unwrap_or("?"),
@@ -157,7 +155,7 @@ async fn read_only_tour() -> Result {
     for agent in &agents {
         println!(
             "  - {} {}",
-            agent.id.as_deref().unwrap_or("?"),
+            agent.id,
             agent.agent_name.as_deref().unwrap_or("")
         );
     }
@@ -173,7 +171,7 @@ async fn read_only_tour() -> Result {
     for session in &sessions {
         println!(
             "  - {} [{}]",
-            session.id.as_deref().unwrap_or("?"),
+            session.id,
             session.status.as_deref().unwrap_or("?")
         );
     }

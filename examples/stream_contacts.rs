@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut contacts = std::pin::pin!(client.list_contacts().stream_pages_of(page_size));
     let mut count = 0u64;
     while let Some(contact) = contacts.try_next().await? {
-        count += u64::from(contact.id.is_some());
+        count += u64::from(!contact.id.is_empty());
     }
     println!(
         "streamed {count} contacts in pages of {page_size} in {:.2?}; peak resident memory {}",

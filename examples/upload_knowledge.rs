@@ -59,7 +59,7 @@ async fn main() -> ExitCode {
             println!(
                 "knowledge base {} ({}) now has {} sources, status {}",
                 kb.knowledge_base_name.as_deref().unwrap_or("-"),
-                kb.knowledge_base_id.as_deref().unwrap_or(kb_id),
+                kb.knowledge_base_id,
                 kb.knowledge_base_sources.len(),
                 kb.status
                     .as_ref()
@@ -68,7 +68,7 @@ async fn main() -> ExitCode {
             for source in &kb.knowledge_base_sources {
                 println!(
                     "  {} {} {}",
-                    source.source_id.as_deref().unwrap_or("-"),
+                    source.source_id,
                     source.source_name.as_deref().unwrap_or("-"),
                     source.source_status.as_deref().unwrap_or("-"),
                 );

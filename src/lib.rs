@@ -30,21 +30,23 @@
 //! - [`resources`]: hand-written operations shaped like generated ones (builder + `send()`):
 //!   validated [`E164`] numbers, calls, campaigns, recordings, knowledge-base uploads.
 //!
+//! - [`Timestamp`], [`SelectedTools`] (`model`): hand-written types the generated ones use for
+//!   every timestamp and every agent's tool list, and the lenient decoding helpers.
+//!
 //! Other crates of the workspace: `ravan-agni-webhooks` (the after-call webhook),
 //! `ravan-agni-sandbox` (an in-memory Agni API for tests), `ravan-agni-httpmock` (typed
-//! httpmock helpers).
+//! httpmock helpers), `ravan-agni-cli` (the `agni` command).
 //!
 //! ## Public dependencies
 //! The API exposes types of these crates, so their major versions are part of this crate's:
 //! `reqwest` ([`reqwest::StatusCode`], [`reqwest::header::HeaderMap`] and [`reqwest::Url`]
 //! through `http`), `progenitor-client` ([`ResponseValue`], [`ByteStream`]), `serde_json`
-//! (`Value` and `Map` in types), `chrono` (timestamps), `futures-util` (`Stream`), `tokio`
-//! (`AsyncWrite` for recordings).
+//! (`Value` and `Map` in types), `chrono` (conversions of [`Timestamp`]), `futures-util`
+//! (`Stream`), `tokio` (`AsyncWrite` for recordings).
 
 pub mod client;
 pub mod error;
-#[doc(hidden)]
-pub mod lenient;
+mod model;
 pub mod pagination;
 mod redact;
 pub mod resources;
@@ -62,6 +64,7 @@ pub use error::{
     ApiError, Error, ErrorCode, ErrorKind, Location, LostStage, ResponsePart, Result, TimeoutLimit,
 };
 pub use generated::{ByteStream, Client, ResponseValue, builder, types};
+pub use model::{SelectedTools, Timestamp, TimestampError};
 pub use resources::{E164, calls, campaigns, knowledge, numbers, recordings};
 pub use transport::RetryPolicy;
 

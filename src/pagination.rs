@@ -178,18 +178,16 @@ list_responses! {
     ListWidgetSettingsResponse => types::WidgetSettings: |r| r.data, None;
     ListAvailableNumbersResponse => types::PhoneNumber: |r| r.data, None;
     ListPurchasedNumbersResponse => types::PurchasedNumber: |r| r.data, None;
-    ListImportedPhoneNumbersResponse => types::ListImportedPhoneNumbersResponseDataItem: |r| r.data, None;
+    ListImportedPhoneNumbersResponse => types::ImportedPhoneNumber: |r| r.data, None;
     ListTwilioOwnedNumbersResponse => types::ListTwilioOwnedNumbersResponseDataItem: |r| r.data, None;
     ListCalcomEventTypesResponse => types::CalcomEventType: |r| r.data, None;
     ListCalcomAppointmentsResponse => types::CalcomAppointment: |r| r.data.map(|d| d.appointments).unwrap_or_default(), None;
     ListGhlAppointmentsResponse => types::GhlAppointment: |r| r.data.map(|d| d.appointments).unwrap_or_default(), None;
     ListGhlCalendarsResponse => types::GhlCalendar: |r| r.data.map(|d| d.calendars).unwrap_or_default(), None;
-    // Lists whose payload upstream leaves undocumented: a `data` array's elements, as JSON.
-    Envelope => serde_json::Value: |r| match r.data {
-        Some(serde_json::Value::Array(items)) => items,
-        Some(serde_json::Value::Null) | None => Vec::new(),
-        Some(other) => vec![other],
-    }, total(r.meta);
+    ContactNotesResponse => types::ContactNote: |r| r.data, total(r.meta);
+    ListDocumentsResponse => types::Document: |r| r.data, total(r.meta);
+    ListKnowledgeBasesResponse => types::KnowledgeBaseSummary: |r| r.data, total(r.meta);
+    ExclusionsResponse => String: |r| r.data.map(|d| d.urls).unwrap_or_default(), total(r.meta);
 }
 
 /// `stream()` and `stream_pages_of(n)` on each list builder, by paging scheme.
@@ -233,6 +231,6 @@ streams!(Single: ListWidgetSettings => ListWidgetSettingsResponse,
     ListCalcomAppointments => ListCalcomAppointmentsResponse,
     ListGhlAppointments => ListGhlAppointmentsResponse,
     ListGhlCalendars => ListGhlCalendarsResponse,
-    ListContactNotes => Envelope, ListDocuments => Envelope,
-    ListKnowledgeBases => Envelope, ListExclusions => Envelope,
+    ListContactNotes => ContactNotesResponse, ListDocuments => ListDocumentsResponse,
+    ListKnowledgeBases => ListKnowledgeBasesResponse, ListExclusions => ExclusionsResponse,
     |b, _req| b);

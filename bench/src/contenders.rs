@@ -70,7 +70,7 @@ async fn agni_load(spec: &LoadSpec, url: &str) -> Result<Value, String> {
                         .await
                         .map_err(|e| e.to_string())?
                         .into_inner();
-                    expect(agent.data.and_then(|a| a.id).is_some(), "no agent id")
+                    expect(!agent.data.id.is_empty(), "no agent id")
                 }
             })
             .await
@@ -100,6 +100,7 @@ async fn agni_load(spec: &LoadSpec, url: &str) -> Result<Value, String> {
                 prompt_dynamic_variables: fields.prompt_dynamic_variables,
                 to_phone_number: Some(fields.to_phone_number.to_owned()),
                 type_: agni::types::CreateCallRequestType::OutboundCall,
+                extra: Default::default(),
             };
             harness::load(spec, move || {
                 let client = Rc::clone(&client);
@@ -130,7 +131,7 @@ async fn agni_stream(spec: &StreamSpec, client: &agni::Client) -> Result<u64, St
     let mut contacts = std::pin::pin!(client.list_contacts().stream_pages_of(spec.page_size));
     let mut counted = 0u64;
     while let Some(contact) = contacts.try_next().await.map_err(|e| e.to_string())? {
-        counted += u64::from(contact.id.is_some());
+        counted += u64::from(!contact.id.is_empty());
     }
     Ok(counted)
 }

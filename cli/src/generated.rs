@@ -18,7 +18,15 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::DeleteAgent => Self::cli_delete_agent(),
             CliCommand::UpdateAgent => Self::cli_update_agent(),
             CliCommand::UpdateAgentStatus => Self::cli_update_agent_status(),
+            CliCommand::ListLlmModelsWithVoices => {
+                Self::cli_list_llm_models_with_voices()
+            }
             CliCommand::ListVoices => Self::cli_list_voices(),
+            CliCommand::AssignCalcomAccountToAgent => {
+                Self::cli_assign_calcom_account_to_agent()
+            }
+            CliCommand::GetAgentCalcomInfo => Self::cli_get_agent_calcom_info(),
+            CliCommand::GetAgentCalcomStatus => Self::cli_get_agent_calcom_status(),
             CliCommand::ListCalcomAppointments => Self::cli_list_calcom_appointments(),
             CliCommand::ManageCalcomAppointment => Self::cli_manage_calcom_appointment(),
             CliCommand::GetCalcomAppointment => Self::cli_get_calcom_appointment(),
@@ -30,6 +38,9 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::ListCallSessions => Self::cli_list_call_sessions(),
             CliCommand::GetCallSessionDetail => Self::cli_get_call_session_detail(),
             CliCommand::CreateCall => Self::cli_create_call(),
+            CliCommand::FinalizeSession => Self::cli_finalize_session(),
+            CliCommand::GetPhoneHistory => Self::cli_get_phone_history(),
+            CliCommand::GetCallRecording => Self::cli_get_call_recording(),
             CliCommand::ListCampaigns => Self::cli_list_campaigns(),
             CliCommand::CreateCampaign => Self::cli_create_campaign(),
             CliCommand::GetCampaign => Self::cli_get_campaign(),
@@ -62,11 +73,12 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::SaveGhlCallData => Self::cli_save_ghl_call_data(),
             CliCommand::GetOrCreateGhlContact => Self::cli_get_or_create_ghl_contact(),
             CliCommand::DisconnectGhl => Self::cli_disconnect_ghl(),
-            CliCommand::GhloAuthAuthorize => Self::cli_ghlo_auth_authorize(),
-            CliCommand::GhloAuthCallback => Self::cli_ghlo_auth_callback(),
+            CliCommand::GhlOauthAuthorize => Self::cli_ghl_oauth_authorize(),
+            CliCommand::GhlOauthCallback => Self::cli_ghl_oauth_callback(),
             CliCommand::GetGhlAgentByCalendar => Self::cli_get_ghl_agent_by_calendar(),
             CliCommand::ListGhlCalendars => Self::cli_list_ghl_calendars(),
             CliCommand::GhlSetupStatus => Self::cli_ghl_setup_status(),
+            CliCommand::GetOrganizationProfile => Self::cli_get_organization_profile(),
             CliCommand::AddTwilioNumber => Self::cli_add_twilio_number(),
             CliCommand::ListAvailableNumbers => Self::cli_list_available_numbers(),
             CliCommand::BuyPhoneNumber => Self::cli_buy_phone_number(),
@@ -86,7 +98,7 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::GetSelectedTelephony => Self::cli_get_selected_telephony(),
             CliCommand::ListTwilioOwnedNumbers => Self::cli_list_twilio_owned_numbers(),
             CliCommand::ReleasePhoneNumber => Self::cli_release_phone_number(),
-            CliCommand::DiscoverUrLs => Self::cli_discover_ur_ls(),
+            CliCommand::DiscoverUrls => Self::cli_discover_urls(),
             CliCommand::GetDocument => Self::cli_get_document(),
             CliCommand::UpsertDocument => Self::cli_upsert_document(),
             CliCommand::ListDocuments => Self::cli_list_documents(),
@@ -146,133 +158,272 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("agent-name")
                     .long("agent-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The display name callers hear and the widget shows."),
             )
             .arg(
                 ::clap::Arg::new("ambient-sound")
                     .long("ambient-sound")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The background sound played during calls; empty for none."),
             )
             .arg(
                 ::clap::Arg::new("ambient-sound-volume")
                     .long("ambient-sound-volume")
                     .value_parser(::clap::value_parser!(f64))
-                    .required(false),
+                    .required(false)
+                    .help("The ambient sound's volume, from 0 (muted) to 1."),
             )
             .arg(
                 ::clap::Arg::new("analysis-summary-prompt")
                     .long("analysis-summary-prompt")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The prompt that generates the call summary after each call."),
             )
             .arg(
                 ::clap::Arg::new("begin-message")
                     .long("begin-message")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The first thing the agent says when a conversation starts."),
+            )
+            .arg(
+                ::clap::Arg::new("calendar-timezone")
+                    .long("calendar-timezone")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "The IANA time zone the agent books appointments in, such as `America/New_York`.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("emergency-fallback")
+                    .long("emergency-fallback")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "Where the agent hands a call over in an emergency, such as a phone number.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("emotion")
+                    .long("emotion")
+                    .value_parser(::clap::value_parser!(bool))
+                    .required(false)
+                    .help("Whether the agent's voice expresses emotion."),
             )
             .arg(
                 ::clap::Arg::new("enable-voicemail-detection")
                     .long("enable-voicemail-detection")
                     .value_parser(::clap::value_parser!(bool))
-                    .required(false),
+                    .required(false)
+                    .help("Whether the agent listens for voicemail on outbound calls."),
             )
             .arg(
                 ::clap::Arg::new("end-call-after-silence")
                     .long("end-call-after-silence")
                     .value_parser(::clap::value_parser!(bool))
-                    .required(false),
+                    .required(false)
+                    .help("Whether the call ends after a long silence."),
+            )
+            .arg(
+                ::clap::Arg::new("endcall-on-silence-duration")
+                    .long("endcall-on-silence-duration")
+                    .value_parser(::clap::value_parser!(i32))
+                    .required(false)
+                    .help(
+                        "How long the caller may stay silent before the call ends, in milliseconds. The docs spell it `endcallOnSilenceDuration` (sic).",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("interruption-sensitivity")
+                    .long("interruption-sensitivity")
+                    .value_parser(::clap::value_parser!(f64))
+                    .required(false)
+                    .help(
+                        "How readily the agent stops speaking when the caller talks over it.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("knowledge-base")
                     .long("knowledge-base")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The knowledge base the agent answers from (its ID)."),
             )
             .arg(
                 ::clap::Arg::new("max-call-duration-ms")
                     .long("max-call-duration-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help("The longest a call may last, in milliseconds."),
+            )
+            .arg(
+                ::clap::Arg::new("memory")
+                    .long("memory")
+                    .value_parser(::clap::value_parser!(bool))
+                    .required(false)
+                    .help(
+                        "Whether the agent remembers earlier conversations with the same caller.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("model")
                     .long("model")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The LLM the agent reasons with, such as `gpt-4o`."),
             )
             .arg(
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The agent's internal name, shown in your dashboard only."),
+            )
+            .arg(
+                ::clap::Arg::new("organization-id")
+                    .long("organization-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The organization the agent belongs to."),
             )
             .arg(
                 ::clap::Arg::new("post-call-analysis-model")
                     .long("post-call-analysis-model")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "The model that writes the summary and extracts data after each call.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("prompt")
+                    .long("prompt")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "The agent's system prompt. It may use template variables such as `{{current_time_Asia/Calcutta}}` and the call's `prompt_dynamic_variables`.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("reminder-max-count")
                     .long("reminder-max-count")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help("How many reminders the agent may send during one call."),
+            )
+            .arg(
+                ::clap::Arg::new("reminder-message")
+                    .long("reminder-message")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "What the agent says when the caller has been silent for `reminder_trigger_ms`.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("reminder-trigger-ms")
                     .long("reminder-trigger-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "How long the caller may stay silent before the agent sends a reminder, in milliseconds.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("ring-duration-ms")
                     .long("ring-duration-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "How long an outbound call rings before it counts as unanswered, in milliseconds.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("s2s-model")
                     .long("s2s-model")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The speech-to-speech model for realtime voice conversations."),
+            )
+            .arg(
+                ::clap::Arg::new("salesforce-calendar-id")
+                    .long("salesforce-calendar-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The Salesforce calendar the agent books into."),
             )
             .arg(
                 ::clap::Arg::new("start-speaker")
                     .long("start-speaker")
-                    .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::StartSpeaker::Agent.to_string(),
+                                types::StartSpeaker::User.to_string(),
+                            ]),
+                            |s| types::StartSpeaker::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false)
+                    .help("Who speaks first when a conversation starts."),
+            )
+            .arg(
+                ::clap::Arg::new("status")
+                    .long("status")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::AgentStatusSetting::Active.to_string(),
+                                types::AgentStatusSetting::Inactive.to_string(),
+                            ]),
+                            |s| types::AgentStatusSetting::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false)
+                    .help(
+                        "The agent's status (`ACTIVE` or `INACTIVE`, as the v3 docs spell it on this operation).",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("temperature")
                     .long("temperature")
                     .value_parser(::clap::value_parser!(f64))
-                    .required(false),
+                    .required(false)
+                    .help("How random the agent's answers are, from 0.0 to 1.0."),
             )
             .arg(
                 ::clap::Arg::new("voice-id")
                     .long("voice-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The voice the agent speaks with (a voice ID of ListVoices)."),
             )
             .arg(
                 ::clap::Arg::new("voicemail-detection-timeout-ms")
                     .long("voicemail-detection-timeout-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "How long to listen for voicemail before giving up, in milliseconds.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("voicemail-message")
                     .long("voicemail-message")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The message the agent leaves on voicemail."),
             )
             .arg(
                 ::clap::Arg::new("widget-settings-id")
                     .long("widget-settings-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The web widget settings the agent uses."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -316,43 +467,84 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("agent-name")
                     .long("agent-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The display name callers hear and the widget shows."),
             )
             .arg(
                 ::clap::Arg::new("ambient-sound")
                     .long("ambient-sound")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The background sound played during calls; empty for none."),
             )
             .arg(
                 ::clap::Arg::new("ambient-sound-volume")
                     .long("ambient-sound-volume")
                     .value_parser(::clap::value_parser!(f64))
-                    .required(false),
+                    .required(false)
+                    .help("The ambient sound's volume, from 0 (muted) to 1."),
             )
             .arg(
                 ::clap::Arg::new("analysis-summary-prompt")
                     .long("analysis-summary-prompt")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The prompt that generates the call summary after each call."),
             )
             .arg(
                 ::clap::Arg::new("begin-message")
                     .long("begin-message")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The first thing the agent says when a conversation starts."),
+            )
+            .arg(
+                ::clap::Arg::new("calendar-timezone")
+                    .long("calendar-timezone")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "The IANA time zone the agent books appointments in, such as `America/New_York`.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("emergency-fallback")
+                    .long("emergency-fallback")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "Where the agent hands a call over in an emergency, such as a phone number.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("emotion")
+                    .long("emotion")
+                    .value_parser(::clap::value_parser!(bool))
+                    .required(false)
+                    .help("Whether the agent's voice expresses emotion."),
             )
             .arg(
                 ::clap::Arg::new("enable-voicemail-detection")
                     .long("enable-voicemail-detection")
                     .value_parser(::clap::value_parser!(bool))
-                    .required(false),
+                    .required(false)
+                    .help("Whether the agent listens for voicemail on outbound calls."),
             )
             .arg(
                 ::clap::Arg::new("end-call-after-silence")
                     .long("end-call-after-silence")
                     .value_parser(::clap::value_parser!(bool))
-                    .required(false),
+                    .required(false)
+                    .help("Whether the call ends after a long silence."),
+            )
+            .arg(
+                ::clap::Arg::new("endcall-on-silence-duration")
+                    .long("endcall-on-silence-duration")
+                    .value_parser(::clap::value_parser!(i32))
+                    .required(false)
+                    .help(
+                        "How long the caller may stay silent before the call ends, in milliseconds. The docs spell it `endcallOnSilenceDuration` (sic).",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("id")
@@ -363,94 +555,192 @@ impl<T: CliConfig> Cli<T> {
                     .value_name("ID"),
             )
             .arg(
+                ::clap::Arg::new("interruption-sensitivity")
+                    .long("interruption-sensitivity")
+                    .value_parser(::clap::value_parser!(f64))
+                    .required(false)
+                    .help(
+                        "How readily the agent stops speaking when the caller talks over it.",
+                    ),
+            )
+            .arg(
                 ::clap::Arg::new("knowledge-base")
                     .long("knowledge-base")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The knowledge base the agent answers from (its ID)."),
             )
             .arg(
                 ::clap::Arg::new("max-call-duration-ms")
                     .long("max-call-duration-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help("The longest a call may last, in milliseconds."),
+            )
+            .arg(
+                ::clap::Arg::new("memory")
+                    .long("memory")
+                    .value_parser(::clap::value_parser!(bool))
+                    .required(false)
+                    .help(
+                        "Whether the agent remembers earlier conversations with the same caller.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("model")
                     .long("model")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The LLM the agent reasons with, such as `gpt-4o`."),
             )
             .arg(
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The agent's internal name, shown in your dashboard only."),
+            )
+            .arg(
+                ::clap::Arg::new("organization-id")
+                    .long("organization-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The organization the agent belongs to."),
             )
             .arg(
                 ::clap::Arg::new("post-call-analysis-model")
                     .long("post-call-analysis-model")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "The model that writes the summary and extracts data after each call.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("prompt")
+                    .long("prompt")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "The agent's system prompt. It may use template variables such as `{{current_time_Asia/Calcutta}}` and the call's `prompt_dynamic_variables`.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("reminder-max-count")
                     .long("reminder-max-count")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help("How many reminders the agent may send during one call."),
+            )
+            .arg(
+                ::clap::Arg::new("reminder-message")
+                    .long("reminder-message")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "What the agent says when the caller has been silent for `reminder_trigger_ms`.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("reminder-trigger-ms")
                     .long("reminder-trigger-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "How long the caller may stay silent before the agent sends a reminder, in milliseconds.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("ring-duration-ms")
                     .long("ring-duration-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "How long an outbound call rings before it counts as unanswered, in milliseconds.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("s2s-model")
                     .long("s2s-model")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The speech-to-speech model for realtime voice conversations."),
+            )
+            .arg(
+                ::clap::Arg::new("salesforce-calendar-id")
+                    .long("salesforce-calendar-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The Salesforce calendar the agent books into."),
             )
             .arg(
                 ::clap::Arg::new("start-speaker")
                     .long("start-speaker")
-                    .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::StartSpeaker::Agent.to_string(),
+                                types::StartSpeaker::User.to_string(),
+                            ]),
+                            |s| types::StartSpeaker::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false)
+                    .help("Who speaks first when a conversation starts."),
+            )
+            .arg(
+                ::clap::Arg::new("status")
+                    .long("status")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::AgentStatusSetting::Active.to_string(),
+                                types::AgentStatusSetting::Inactive.to_string(),
+                            ]),
+                            |s| types::AgentStatusSetting::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false)
+                    .help(
+                        "The agent's status (`ACTIVE` or `INACTIVE`, as the v3 docs spell it on this operation).",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("temperature")
                     .long("temperature")
                     .value_parser(::clap::value_parser!(f64))
-                    .required(false),
+                    .required(false)
+                    .help("How random the agent's answers are, from 0.0 to 1.0."),
             )
             .arg(
                 ::clap::Arg::new("voice-id")
                     .long("voice-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The voice the agent speaks with (a voice ID of ListVoices)."),
             )
             .arg(
                 ::clap::Arg::new("voicemail-detection-timeout-ms")
                     .long("voicemail-detection-timeout-ms")
                     .value_parser(::clap::value_parser!(i32))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "How long to listen for voicemail before giving up, in milliseconds.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("voicemail-message")
                     .long("voicemail-message")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The message the agent leaves on voicemail."),
             )
             .arg(
                 ::clap::Arg::new("widget-settings-id")
                     .long("widget-settings-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The web widget settings the agent uses."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -480,14 +770,15 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(
                         ::clap::builder::TypedValueParser::map(
                             ::clap::builder::PossibleValuesParser::new([
-                                types::AgentStatus::AgentStatusUnspecified.to_string(),
-                                types::AgentStatus::AgentStatusActive.to_string(),
-                                types::AgentStatus::AgentStatusInactive.to_string(),
+                                types::AgentStatus::Unspecified.to_string(),
+                                types::AgentStatus::Active.to_string(),
+                                types::AgentStatus::Inactive.to_string(),
                             ]),
                             |s| types::AgentStatus::try_from(s).unwrap(),
                         ),
                     )
-                    .required(false),
+                    .required(false)
+                    .help("The agent's new status."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -500,6 +791,32 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about("Update Agent Status")
+    }
+    pub fn cli_list_llm_models_with_voices() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("limit")
+                    .long("limit")
+                    .value_parser(::clap::value_parser!(i32))
+                    .required(false)
+                    .help("The most models to return."),
+            )
+            .arg(
+                ::clap::Arg::new("offset")
+                    .long("offset")
+                    .value_parser(::clap::value_parser!(i32))
+                    .required(false)
+                    .help("How many models to skip."),
+            )
+            .about(
+                "List LLM Models with Voices\n\nThe LLM models, each with its voices, for model and voice pickers. Undocumented: only public client code calls it (with limit=100, offset=0); catalog entry ListLLMModelsWithVoices, confidence medium for the path, low for the schema.",
+            )
+            .arg(
+                ::clap::Arg::new("all")
+                    .long("all")
+                    .action(::clap::ArgAction::SetTrue)
+                    .help("Fetch every page and print every item"),
+            )
     }
     pub fn cli_list_voices() -> ::clap::Command {
         ::clap::Command::new("")
@@ -535,6 +852,81 @@ impl<T: CliConfig> Cli<T> {
                     .help("Fetch every page and print every item"),
             )
     }
+    pub fn cli_assign_calcom_account_to_agent() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("agent-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true)
+                    .help("The agent to link or unlink.")
+                    .index(1usize)
+                    .value_name("AGENT_ID"),
+            )
+            .arg(
+                ::clap::Arg::new("calcom-account-id")
+                    .long("calcom-account-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required_unless_present("body")
+                    .help(
+                        "The organization-level Cal.com account to link (a UUID), or `None` to unlink.",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("org-id")
+                    .long("org-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The organization to use when the token's claims carry none."),
+            )
+            .arg(
+                ::clap::Arg::new("body")
+                    .long("body")
+                    .value_name("JSON|@FILE|-")
+                    .required(false)
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .help(
+                        "The whole request body: inline JSON, @FILE to read a file, or - for stdin; flags override its fields",
+                    ),
+            )
+            .about(
+                "Assign Cal.com Account to Agent\n\nLinks an organization-level Cal.com account to the agent, or unlinks it with `calcom_account_id: None`. Answers 409 CONFLICT when the agent already has a private Cal.com key. Documented by the live docs (v3); needs the bearer token.",
+            )
+    }
+    pub fn cli_get_agent_calcom_info() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("agent-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true)
+                    .help("The agent's ID (a UUID).")
+                    .index(1usize)
+                    .value_name("AGENT_ID"),
+            )
+            .arg(
+                ::clap::Arg::new("org-id")
+                    .long("org-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The organization to use when the token's claims carry none."),
+            )
+            .about(
+                "Get Agent Cal.com Info\n\nThe Cal.com account an agent effectively uses: its private key, else the linked organization-level account, else none. Documented by the live docs (v3); needs the bearer token.",
+            )
+    }
+    pub fn cli_get_agent_calcom_status() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("agent-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true)
+                    .help("The agent whose private Cal.com connection to inspect.")
+                    .index(1usize)
+                    .value_name("AGENT_ID"),
+            )
+            .about(
+                "Get Agent Cal.com Status\n\nThe agent's private (agent-level) Cal.com connection and its accounts. Documented by the live docs (v3); needs the bearer token.",
+            )
+    }
     pub fn cli_list_calcom_appointments() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
@@ -550,6 +942,15 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(::clap::value_parser!(i32))
                     .required(false)
                     .help("Number of results to return (max 200)"),
+            )
+            .arg(
+                ::clap::Arg::new("org-id")
+                    .long("org-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "The organization whose primary Cal.com account's bookings to list (the current docs mark it required).",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("status")
@@ -676,7 +1077,7 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about(
-                "Manage Cal.com Appointment\n\nUnified appointment management endpoint for Cal.com. Supports book, reschedule, cancel, suggest, and availability actions. No X-Api-Key required â€” org_id comes from the request body.",
+                "Manage Cal.com Appointment\n\nUnified appointment management for Cal.com: the book, reschedule, cancel, suggest and availability actions. No API key is required, since `org_id` in the body identifies the organization; the client sends its key when it has one, as public code does.",
             )
     }
     pub fn cli_get_calcom_appointment() -> ::clap::Command {
@@ -693,8 +1094,8 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(true)
-                    .help("Organization ID"),
+                    .required(false)
+                    .help("The organization to use when the credentials carry none."),
             )
             .about("Get Cal.com Appointment")
     }
@@ -704,7 +1105,8 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("account-name")
                     .long("account-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("A display name for the account (`Default` if left out)."),
             )
             .arg(
                 ::clap::Arg::new("api-key")
@@ -717,7 +1119,8 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Your organization's ID."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -737,13 +1140,17 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Your organization's ID."),
             )
             .arg(
                 ::clap::Arg::new("provider-id")
                     .long("provider-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required(false)
+                    .help(
+                        "The account to disconnect (ConnectCalcom's `provider_id`); every account if left out.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -944,6 +1351,49 @@ impl<T: CliConfig> Cli<T> {
                 "Create Call\n\nCreates a `web_call` (browser, LiveKit) or an `outbound_call` (phone). Phone numbers apply to outbound calls only.",
             )
     }
+    pub fn cli_finalize_session() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("session-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true)
+                    .help("The call session's ID.")
+                    .index(1usize)
+                    .value_name("SESSION_ID"),
+            )
+            .about(
+                "Finalize Call Session\n\nFinalizes a call session. Undocumented: only public client code calls it, without a body, and returns its JSON as is (catalog confidence: low), so the answer is the generic envelope.",
+            )
+    }
+    pub fn cli_get_phone_history() -> ::clap::Command {
+        ::clap::Command::new("")
+            .about(
+                "Phone Call History\n\nThe organization's phone call history. Undocumented: only public client code calls it, reading a `data` list (catalog confidence: low), so the answer is the generic envelope.",
+            )
+    }
+    pub fn cli_get_call_recording() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true)
+                    .help("The call session's ID.")
+                    .index(1usize)
+                    .value_name("ID"),
+            )
+            .arg(
+                ::clap::Arg::new("token")
+                    .long("token")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "The signed access token of a `recording_url` (its `token` query parameter).",
+                    ),
+            )
+            .about(
+                "Get Call Recording\n\nThe call's audio, as raw bytes. Undocumented: the docs never describe this route, but every `recording_url` points at it (sometimes with a `?token=` that authorizes the request on its own), and public integrations fetch it (catalog confidence: medium that it exists, low for its parameters). Besides the audio (200, `audio/mpeg`), the service may answer with a redirect to storage (302, reported as `Error::Redirect`: the client never follows one) or with 200 JSON naming the real URL, which this raw body then holds: check its `Content-Type`. `Client::download_recording` handles all three.",
+            )
+    }
     pub fn cli_list_campaigns() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
@@ -978,25 +1428,31 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("agent-id")
                     .long("agent-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The agent that places the calls."),
             )
             .arg(
                 ::clap::Arg::new("from-phone-number")
                     .long("from-phone-number")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help(
+                        "The caller ID to call from, E.164; it must be the number `phone_number_id` names.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The campaign's name."),
             )
             .arg(
                 ::clap::Arg::new("phone-number-id")
                     .long("phone-number-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The purchased or imported number to call from (its ID)."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -1040,13 +1496,24 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("agent-id")
                     .long("agent-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The agent that places the calls."),
+            )
+            .arg(
+                ::clap::Arg::new("execution-status")
+                    .long("execution-status")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("The campaign's new execution state, such as `idle`."),
             )
             .arg(
                 ::clap::Arg::new("from-phone-number")
                     .long("from-phone-number")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "The caller ID to call from, E.164; it must be the number `phone_number_id` names.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("id")
@@ -1060,13 +1527,32 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The campaign's name."),
             )
             .arg(
                 ::clap::Arg::new("phone-number-id")
                     .long("phone-number-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The purchased or imported number to call from (its ID)."),
+            )
+            .arg(
+                ::clap::Arg::new("status")
+                    .long("status")
+                    .value_parser(
+                        ::clap::builder::TypedValueParser::map(
+                            ::clap::builder::PossibleValuesParser::new([
+                                types::CampaignStatus::Draft.to_string(),
+                                types::CampaignStatus::Running.to_string(),
+                                types::CampaignStatus::Paused.to_string(),
+                                types::CampaignStatus::Completed.to_string(),
+                            ]),
+                            |s| types::CampaignStatus::try_from(s).unwrap(),
+                        ),
+                    )
+                    .required(false)
+                    .help("The campaign's new status."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -1191,6 +1677,15 @@ impl<T: CliConfig> Cli<T> {
     pub fn cli_list_contacts() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
+                ::clap::Arg::new("campaign-id")
+                    .long("campaign-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help(
+                        "Only the contacts of this campaign. Undocumented; public client code sends it.",
+                    ),
+            )
+            .arg(
                 ::clap::Arg::new("limit")
                     .long("limit")
                     .value_parser(::clap::value_parser!(i64))
@@ -1225,31 +1720,36 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("company")
                     .long("company")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's company or organization."),
             )
             .arg(
                 ::clap::Arg::new("email")
                     .long("email")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's email address."),
             )
             .arg(
                 ::clap::Arg::new("first-name")
                     .long("first-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's first name."),
             )
             .arg(
                 ::clap::Arg::new("last-name")
                     .long("last-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's last name."),
             )
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's phone number, E.164."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -1307,19 +1807,22 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("company")
                     .long("company")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's company or organization."),
             )
             .arg(
                 ::clap::Arg::new("email")
                     .long("email")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's email address."),
             )
             .arg(
                 ::clap::Arg::new("first-name")
                     .long("first-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's first name."),
             )
             .arg(
                 ::clap::Arg::new("id")
@@ -1333,13 +1836,15 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("last-name")
                     .long("last-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's last name."),
             )
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's phone number, E.164."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -1431,7 +1936,10 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("content")
                     .long("content")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help(
+                        "The note's text; it appears in the contact's activity timeline.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("id")
@@ -1601,7 +2109,7 @@ impl<T: CliConfig> Cli<T> {
                     ),
             )
             .about(
-                "Manage GHL Appointment\n\nUnified appointment management endpoint for GHL. Supports book, reschedule, cancel, suggest, and availability actions. No X-Api-Key required â€” org_id comes from the request body.",
+                "Manage GHL Appointment\n\nUnified appointment management for GoHighLevel: the book, reschedule, cancel, suggest and availability actions. No API key is required, since `org_id` in the body identifies the organization; the client sends its key when it has one, as public code does.",
             )
     }
     pub fn cli_get_ghl_appointment() -> ::clap::Command {
@@ -1650,19 +2158,22 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("recording-url")
                     .long("recording-url")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("Where the call's recording can be downloaded."),
             )
             .arg(
                 ::clap::Arg::new("summary")
                     .long("summary")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("A summary of the call."),
             )
             .arg(
                 ::clap::Arg::new("transcript")
                     .long("transcript")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The call's transcript."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -1684,7 +2195,8 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("email")
                     .long("email")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The contact's email address."),
             )
             .arg(
                 ::clap::Arg::new("location-id")
@@ -1731,7 +2243,7 @@ impl<T: CliConfig> Cli<T> {
     pub fn cli_disconnect_ghl() -> ::clap::Command {
         ::clap::Command::new("").about("Disconnect GHL")
     }
-    pub fn cli_ghlo_auth_authorize() -> ::clap::Command {
+    pub fn cli_ghl_oauth_authorize() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
                 ::clap::Arg::new("organization-id")
@@ -1744,7 +2256,7 @@ impl<T: CliConfig> Cli<T> {
                 "GHL OAuth Authorize\n\nRedirects the user to the GoHighLevel OAuth authorization flow.",
             )
     }
-    pub fn cli_ghlo_auth_callback() -> ::clap::Command {
+    pub fn cli_ghl_oauth_callback() -> ::clap::Command {
         ::clap::Command::new("")
             .about(
                 "GHL OAuth Callback\n\nHandles the OAuth callback from GHL and redirects to the frontend.",
@@ -1767,6 +2279,20 @@ impl<T: CliConfig> Cli<T> {
     }
     pub fn cli_ghl_setup_status() -> ::clap::Command {
         ::clap::Command::new("").about("GHL Setup Status")
+    }
+    pub fn cli_get_organization_profile() -> ::clap::Command {
+        ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(true)
+                    .help("The organization's ID (a UUID).")
+                    .index(1usize)
+                    .value_name("ID"),
+            )
+            .about(
+                "Get Organization Profile\n\nThe organization's profile with its effective plan (an Enterprise plan, then the Stripe subscription, then the free tier), limits and available credits. The caller must belong to the organization. Documented by the live docs (catalog confidence: high for the path, medium for the fields).",
+            )
     }
     pub fn cli_add_twilio_number() -> ::clap::Command {
         ::clap::Command::new("")
@@ -2133,25 +2659,28 @@ impl<T: CliConfig> Cli<T> {
             )
             .about("Release Phone Number")
     }
-    pub fn cli_discover_ur_ls() -> ::clap::Command {
+    pub fn cli_discover_urls() -> ::clap::Command {
         ::clap::Command::new("")
             .arg(
                 ::clap::Arg::new("limit")
                     .long("limit")
                     .value_parser(::clap::value_parser!(i64))
-                    .required(false),
+                    .required(false)
+                    .help("The most URLs to return (50 by default, at most 200)."),
             )
             .arg(
                 ::clap::Arg::new("max-depth")
                     .long("max-depth")
                     .value_parser(::clap::value_parser!(i64))
-                    .required(false),
+                    .required(false)
+                    .help("How deep to follow links."),
             )
             .arg(
                 ::clap::Arg::new("url")
                     .long("url")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The root URL to crawl, with its protocol."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2189,43 +2718,50 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("doc-id")
                     .long("doc-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The document's ID; the same ID updates the document."),
             )
             .arg(
                 ::clap::Arg::new("kb-id")
                     .long("kb-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The knowledge base to store the document in."),
             )
             .arg(
                 ::clap::Arg::new("max-depth")
                     .long("max-depth")
                     .value_parser(::clap::value_parser!(i64))
-                    .required(false),
+                    .required(false)
+                    .help("How deep to follow links from the URLs."),
             )
             .arg(
                 ::clap::Arg::new("max-pages")
                     .long("max-pages")
                     .value_parser(::clap::value_parser!(i64))
-                    .required(false),
+                    .required(false)
+                    .help("The most pages to crawl."),
             )
             .arg(
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Your organization's ID."),
             )
             .arg(
                 ::clap::Arg::new("text")
                     .long("text")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The document's text (leave out for URLs)."),
             )
             .arg(
                 ::clap::Arg::new("url")
                     .long("url")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("One URL to crawl."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2291,19 +2827,22 @@ impl<T: CliConfig> Cli<T> {
                             },
                         ),
                     )
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Whether to add the URLs to the exclusions or remove them."),
             )
             .arg(
                 ::clap::Arg::new("kb-id")
                     .long("kb-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The knowledge base whose exclusions to change."),
             )
             .arg(
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Your organization's ID."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2394,19 +2933,22 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("kb-id")
                     .long("kb-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The knowledge base to search."),
             )
             .arg(
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Your organization's ID."),
             )
             .arg(
                 ::clap::Arg::new("query")
                     .long("query")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The question, in natural language."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2426,13 +2968,15 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("kb-id")
                     .long("kb-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("The knowledge base to crawl again."),
             )
             .arg(
                 ::clap::Arg::new("org-id")
                     .long("org-id")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required_unless_present("body"),
+                    .required_unless_present("body")
+                    .help("Your organization's ID."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2448,6 +2992,13 @@ impl<T: CliConfig> Cli<T> {
     }
     pub fn cli_list_agent_tools() -> ::clap::Command {
         ::clap::Command::new("")
+            .arg(
+                ::clap::Arg::new("agent-id")
+                    .long("agent-id")
+                    .value_parser(::clap::value_parser!(::std::string::String))
+                    .required(false)
+                    .help("Only the tools attached to this agent."),
+            )
             .arg(
                 ::clap::Arg::new("limit")
                     .long("limit")
@@ -2535,7 +3086,10 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("description")
                     .long("description")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "What the tool does; the model reads it to decide when to call the tool.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("id")
@@ -2549,13 +3103,19 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("name")
                     .long("name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "The tool's name; for function tools a valid function name such as `check_order_status`.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("type")
                     .long("type")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "The kind of tool, such as `function`, `webhook`, `transfer_call` or `custom`.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2578,19 +3138,24 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("bot-auto-start")
                     .long("bot-auto-start")
                     .value_parser(::clap::value_parser!(bool))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "Whether the widget starts a conversation as soon as the page loads.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("bot-logo")
                     .long("bot-logo")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The URL of the bot's logo or avatar."),
             )
             .arg(
                 ::clap::Arg::new("bot-name")
                     .long("bot-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The bot's name in the widget header, such as `Ava Support`."),
             )
             .arg(
                 ::clap::Arg::new("bot-position")
@@ -2598,40 +3163,45 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(
                         ::clap::builder::TypedValueParser::map(
                             ::clap::builder::PossibleValuesParser::new([
-                                types::BotPosition::BotPositionUnspecified.to_string(),
-                                types::BotPosition::BotPositionBottomRight.to_string(),
-                                types::BotPosition::BotPositionBottomLeft.to_string(),
-                                types::BotPosition::BotPositionTopRight.to_string(),
-                                types::BotPosition::BotPositionTopLeft.to_string(),
+                                types::BotPosition::Unspecified.to_string(),
+                                types::BotPosition::BottomRight.to_string(),
+                                types::BotPosition::BottomLeft.to_string(),
+                                types::BotPosition::TopRight.to_string(),
+                                types::BotPosition::TopLeft.to_string(),
                             ]),
                             |s| types::BotPosition::try_from(s).unwrap(),
                         ),
                     )
-                    .required(false),
+                    .required(false)
+                    .help("Where the widget sits on the page."),
             )
             .arg(
                 ::clap::Arg::new("consent-content")
                     .long("consent-content")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The text of the consent dialog shown before a recorded call."),
             )
             .arg(
                 ::clap::Arg::new("consent-title")
                     .long("consent-title")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The title of the consent dialog."),
             )
             .arg(
                 ::clap::Arg::new("language")
                     .long("language")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The language of the widget's texts, such as `en` or `fr`."),
             )
             .arg(
                 ::clap::Arg::new("svg-logo")
                     .long("svg-logo")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("Inline SVG markup for the floating widget button."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2675,19 +3245,24 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("bot-auto-start")
                     .long("bot-auto-start")
                     .value_parser(::clap::value_parser!(bool))
-                    .required(false),
+                    .required(false)
+                    .help(
+                        "Whether the widget starts a conversation as soon as the page loads.",
+                    ),
             )
             .arg(
                 ::clap::Arg::new("bot-logo")
                     .long("bot-logo")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The URL of the bot's logo or avatar."),
             )
             .arg(
                 ::clap::Arg::new("bot-name")
                     .long("bot-name")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The bot's name in the widget header, such as `Ava Support`."),
             )
             .arg(
                 ::clap::Arg::new("bot-position")
@@ -2695,28 +3270,31 @@ impl<T: CliConfig> Cli<T> {
                     .value_parser(
                         ::clap::builder::TypedValueParser::map(
                             ::clap::builder::PossibleValuesParser::new([
-                                types::BotPosition::BotPositionUnspecified.to_string(),
-                                types::BotPosition::BotPositionBottomRight.to_string(),
-                                types::BotPosition::BotPositionBottomLeft.to_string(),
-                                types::BotPosition::BotPositionTopRight.to_string(),
-                                types::BotPosition::BotPositionTopLeft.to_string(),
+                                types::BotPosition::Unspecified.to_string(),
+                                types::BotPosition::BottomRight.to_string(),
+                                types::BotPosition::BottomLeft.to_string(),
+                                types::BotPosition::TopRight.to_string(),
+                                types::BotPosition::TopLeft.to_string(),
                             ]),
                             |s| types::BotPosition::try_from(s).unwrap(),
                         ),
                     )
-                    .required(false),
+                    .required(false)
+                    .help("Where the widget sits on the page."),
             )
             .arg(
                 ::clap::Arg::new("consent-content")
                     .long("consent-content")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The text of the consent dialog shown before a recorded call."),
             )
             .arg(
                 ::clap::Arg::new("consent-title")
                     .long("consent-title")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The title of the consent dialog."),
             )
             .arg(
                 ::clap::Arg::new("id")
@@ -2730,13 +3308,15 @@ impl<T: CliConfig> Cli<T> {
                 ::clap::Arg::new("language")
                     .long("language")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("The language of the widget's texts, such as `en` or `fr`."),
             )
             .arg(
                 ::clap::Arg::new("svg-logo")
                     .long("svg-logo")
                     .value_parser(::clap::value_parser!(::std::string::String))
-                    .required(false),
+                    .required(false)
+                    .help("Inline SVG markup for the floating widget button."),
             )
             .arg(
                 ::clap::Arg::new("body")
@@ -2770,7 +3350,19 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::UpdateAgentStatus => {
                 self.execute_update_agent_status(matches).await
             }
+            CliCommand::ListLlmModelsWithVoices => {
+                self.execute_list_llm_models_with_voices(matches).await
+            }
             CliCommand::ListVoices => self.execute_list_voices(matches).await,
+            CliCommand::AssignCalcomAccountToAgent => {
+                self.execute_assign_calcom_account_to_agent(matches).await
+            }
+            CliCommand::GetAgentCalcomInfo => {
+                self.execute_get_agent_calcom_info(matches).await
+            }
+            CliCommand::GetAgentCalcomStatus => {
+                self.execute_get_agent_calcom_status(matches).await
+            }
             CliCommand::ListCalcomAppointments => {
                 self.execute_list_calcom_appointments(matches).await
             }
@@ -2796,6 +3388,11 @@ impl<T: CliConfig> Cli<T> {
                 self.execute_get_call_session_detail(matches).await
             }
             CliCommand::CreateCall => self.execute_create_call(matches).await,
+            CliCommand::FinalizeSession => self.execute_finalize_session(matches).await,
+            CliCommand::GetPhoneHistory => self.execute_get_phone_history(matches).await,
+            CliCommand::GetCallRecording => {
+                self.execute_get_call_recording(matches).await
+            }
             CliCommand::ListCampaigns => self.execute_list_campaigns(matches).await,
             CliCommand::CreateCampaign => self.execute_create_campaign(matches).await,
             CliCommand::GetCampaign => self.execute_get_campaign(matches).await,
@@ -2854,11 +3451,11 @@ impl<T: CliConfig> Cli<T> {
                 self.execute_get_or_create_ghl_contact(matches).await
             }
             CliCommand::DisconnectGhl => self.execute_disconnect_ghl(matches).await,
-            CliCommand::GhloAuthAuthorize => {
-                self.execute_ghlo_auth_authorize(matches).await
+            CliCommand::GhlOauthAuthorize => {
+                self.execute_ghl_oauth_authorize(matches).await
             }
-            CliCommand::GhloAuthCallback => {
-                self.execute_ghlo_auth_callback(matches).await
+            CliCommand::GhlOauthCallback => {
+                self.execute_ghl_oauth_callback(matches).await
             }
             CliCommand::GetGhlAgentByCalendar => {
                 self.execute_get_ghl_agent_by_calendar(matches).await
@@ -2867,6 +3464,9 @@ impl<T: CliConfig> Cli<T> {
                 self.execute_list_ghl_calendars(matches).await
             }
             CliCommand::GhlSetupStatus => self.execute_ghl_setup_status(matches).await,
+            CliCommand::GetOrganizationProfile => {
+                self.execute_get_organization_profile(matches).await
+            }
             CliCommand::AddTwilioNumber => self.execute_add_twilio_number(matches).await,
             CliCommand::ListAvailableNumbers => {
                 self.execute_list_available_numbers(matches).await
@@ -2902,7 +3502,7 @@ impl<T: CliConfig> Cli<T> {
             CliCommand::ReleasePhoneNumber => {
                 self.execute_release_phone_number(matches).await
             }
-            CliCommand::DiscoverUrLs => self.execute_discover_ur_ls(matches).await,
+            CliCommand::DiscoverUrls => self.execute_discover_urls(matches).await,
             CliCommand::GetDocument => self.execute_get_document(matches).await,
             CliCommand::UpsertDocument => self.execute_upsert_document(matches).await,
             CliCommand::ListDocuments => self.execute_list_documents(matches).await,
@@ -3018,6 +3618,20 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("begin-message") {
             request = request.body_map(|body| { body.begin_message(value.clone()) });
         }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("calendar-timezone")
+        {
+            request = request.body_map(|body| { body.calendar_timezone(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("emergency-fallback")
+        {
+            request = request
+                .body_map(|body| { body.emergency_fallback(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<bool>("emotion") {
+            request = request.body_map(|body| { body.emotion(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<bool>("enable-voicemail-detection") {
             request = request
                 .body_map(|body| { body.enable_voicemail_detection(value.clone()) });
@@ -3026,6 +3640,14 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.end_call_after_silence(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<i32>("endcall-on-silence-duration") {
+            request = request
+                .body_map(|body| { body.endcall_on_silence_duration(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<f64>("interruption-sensitivity") {
+            request = request
+                .body_map(|body| { body.interruption_sensitivity(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("knowledge-base") {
             request = request.body_map(|body| { body.knowledge_base(value.clone()) });
         }
@@ -3033,11 +3655,18 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.max_call_duration_ms(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<bool>("memory") {
+            request = request.body_map(|body| { body.memory(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("model") {
             request = request.body_map(|body| { body.model(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.body_map(|body| { body.name(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("organization-id")
+        {
+            request = request.body_map(|body| { body.organization_id(value.clone()) });
         }
         if let Some(value) = matches
             .get_one::<::std::string::String>("post-call-analysis-model")
@@ -3045,9 +3674,16 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.post_call_analysis_model(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<::std::string::String>("prompt") {
+            request = request.body_map(|body| { body.prompt(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<i32>("reminder-max-count") {
             request = request
                 .body_map(|body| { body.reminder_max_count(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("reminder-message")
+        {
+            request = request.body_map(|body| { body.reminder_message(value.clone()) });
         }
         if let Some(value) = matches.get_one::<i32>("reminder-trigger-ms") {
             request = request
@@ -3059,8 +3695,17 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("s2s-model") {
             request = request.body_map(|body| { body.s2s_model(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("start-speaker") {
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("salesforce-calendar-id")
+        {
+            request = request
+                .body_map(|body| { body.salesforce_calendar_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::StartSpeaker>("start-speaker") {
             request = request.body_map(|body| { body.start_speaker(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::AgentStatusSetting>("status") {
+            request = request.body_map(|body| { body.status(value.clone()) });
         }
         if let Some(value) = matches.get_one::<f64>("temperature") {
             request = request.body_map(|body| { body.temperature(value.clone()) });
@@ -3163,6 +3808,20 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("begin-message") {
             request = request.body_map(|body| { body.begin_message(value.clone()) });
         }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("calendar-timezone")
+        {
+            request = request.body_map(|body| { body.calendar_timezone(value.clone()) });
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("emergency-fallback")
+        {
+            request = request
+                .body_map(|body| { body.emergency_fallback(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<bool>("emotion") {
+            request = request.body_map(|body| { body.emotion(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<bool>("enable-voicemail-detection") {
             request = request
                 .body_map(|body| { body.enable_voicemail_detection(value.clone()) });
@@ -3171,8 +3830,16 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.end_call_after_silence(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<i32>("endcall-on-silence-duration") {
+            request = request
+                .body_map(|body| { body.endcall_on_silence_duration(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
             request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<f64>("interruption-sensitivity") {
+            request = request
+                .body_map(|body| { body.interruption_sensitivity(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("knowledge-base") {
             request = request.body_map(|body| { body.knowledge_base(value.clone()) });
@@ -3181,11 +3848,18 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.max_call_duration_ms(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<bool>("memory") {
+            request = request.body_map(|body| { body.memory(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<::std::string::String>("model") {
             request = request.body_map(|body| { body.model(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.body_map(|body| { body.name(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("organization-id")
+        {
+            request = request.body_map(|body| { body.organization_id(value.clone()) });
         }
         if let Some(value) = matches
             .get_one::<::std::string::String>("post-call-analysis-model")
@@ -3193,9 +3867,16 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.post_call_analysis_model(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<::std::string::String>("prompt") {
+            request = request.body_map(|body| { body.prompt(value.clone()) });
+        }
         if let Some(value) = matches.get_one::<i32>("reminder-max-count") {
             request = request
                 .body_map(|body| { body.reminder_max_count(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("reminder-message")
+        {
+            request = request.body_map(|body| { body.reminder_message(value.clone()) });
         }
         if let Some(value) = matches.get_one::<i32>("reminder-trigger-ms") {
             request = request
@@ -3207,8 +3888,17 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("s2s-model") {
             request = request.body_map(|body| { body.s2s_model(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<::std::string::String>("start-speaker") {
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("salesforce-calendar-id")
+        {
+            request = request
+                .body_map(|body| { body.salesforce_calendar_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::StartSpeaker>("start-speaker") {
             request = request.body_map(|body| { body.start_speaker(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::AgentStatusSetting>("status") {
+            request = request.body_map(|body| { body.status(value.clone()) });
         }
         if let Some(value) = matches.get_one::<f64>("temperature") {
             request = request.body_map(|body| { body.temperature(value.clone()) });
@@ -3270,6 +3960,46 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_list_llm_models_with_voices(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.list_llm_models_with_voices();
+        if let Some(value) = matches.get_one::<i32>("limit") {
+            request = request.limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<i32>("offset") {
+            request = request.offset(value.clone());
+        }
+        if matches.get_flag("all") {
+            return self
+                .config
+                .list_all(
+                    agni::pagination::Paging::Offset,
+                    move |page| {
+                        let request = request
+                            .clone()
+                            .limit(page.size)
+                            .offset(page.offset);
+                        async move {
+                            request.send().await.map(ResponseValue::into_inner)
+                        }
+                    },
+                )
+                .await;
+        }
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_list_voices(
         &self,
         matches: &::clap::ArgMatches,
@@ -3313,6 +4043,81 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_assign_calcom_account_to_agent(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.assign_calcom_account_to_agent();
+        if let Some(value) = matches.get_one::<::std::string::String>("body") {
+            request = request
+                .body(self.config.body::<types::AssignCalcomAccountRequest>(value)?);
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
+            request = request.agent_id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<::std::string::String>("calcom-account-id")
+        {
+            request = request.body_map(|body| { body.calcom_account_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("org-id") {
+            request = request.org_id(value.clone());
+        }
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_get_agent_calcom_info(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.get_agent_calcom_info();
+        if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
+            request = request.agent_id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("org-id") {
+            request = request.org_id(value.clone());
+        }
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_get_agent_calcom_status(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.get_agent_calcom_status();
+        if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
+            request = request.agent_id(value.clone());
+        }
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_list_calcom_appointments(
         &self,
         matches: &::clap::ArgMatches,
@@ -3323,6 +4128,9 @@ impl<T: CliConfig> Cli<T> {
         }
         if let Some(value) = matches.get_one::<i32>("limit") {
             request = request.limit(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("org-id") {
+            request = request.org_id(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::string::String>("status") {
             request = request.status(value.clone());
@@ -3661,6 +4469,63 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
+    pub async fn execute_finalize_session(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.finalize_session();
+        if let Some(value) = matches.get_one::<::std::string::String>("session-id") {
+            request = request.session_id(value.clone());
+        }
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_get_phone_history(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.get_phone_history();
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_get_call_recording(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.get_call_recording();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<::std::string::String>("token") {
+            request = request.token(value.clone());
+        }
+        let result = request.send().await;
+        match result {
+            Ok(r) => self.config.success_stream(r).await,
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
     pub async fn execute_list_campaigns(
         &self,
         matches: &::clap::ArgMatches,
@@ -3792,6 +4657,10 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
             request = request.body_map(|body| { body.agent_id(value.clone()) });
         }
+        if let Some(value) = matches.get_one::<::std::string::String>("execution-status")
+        {
+            request = request.body_map(|body| { body.execution_status(value.clone()) });
+        }
         if let Some(value) = matches
             .get_one::<::std::string::String>("from-phone-number")
         {
@@ -3806,6 +4675,9 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("phone-number-id")
         {
             request = request.body_map(|body| { body.phone_number_id(value.clone()) });
+        }
+        if let Some(value) = matches.get_one::<types::CampaignStatus>("status") {
+            request = request.body_map(|body| { body.status(value.clone()) });
         }
         let result = request.send().await;
         match result {
@@ -3974,6 +4846,9 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.list_contacts();
+        if let Some(value) = matches.get_one::<::std::string::String>("campaign-id") {
+            request = request.campaign_id(value.clone());
+        }
         if let Some(value) = matches.get_one::<i64>("limit") {
             request = request.limit(value.clone());
         }
@@ -4500,11 +5375,11 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
-    pub async fn execute_ghlo_auth_authorize(
+    pub async fn execute_ghl_oauth_authorize(
         &self,
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
-        let mut request = self.client.ghlo_auth_authorize();
+        let mut request = self.client.ghl_oauth_authorize();
         if let Some(value) = matches.get_one::<::std::string::String>("organization-id")
         {
             request = request.organization_id(value.clone());
@@ -4518,11 +5393,11 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
-    pub async fn execute_ghlo_auth_callback(
+    pub async fn execute_ghl_oauth_callback(
         &self,
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
-        let mut request = self.client.ghlo_auth_callback();
+        let mut request = self.client.ghl_oauth_callback();
         let result = request.send().await;
         match result {
             Ok(r) => self.config.success_stream(r).await,
@@ -4574,6 +5449,26 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.ghl_setup_status();
+        let result = request.send().await;
+        match result {
+            Ok(r) => {
+                self.config.success_item(&r);
+                Ok(())
+            }
+            Err(r) => {
+                self.config.error(&r);
+                Err(anyhow::Error::new(r))
+            }
+        }
+    }
+    pub async fn execute_get_organization_profile(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.get_organization_profile();
+        if let Some(value) = matches.get_one::<::std::string::String>("id") {
+            request = request.id(value.clone());
+        }
         let result = request.send().await;
         match result {
             Ok(r) => {
@@ -4946,11 +5841,11 @@ impl<T: CliConfig> Cli<T> {
             }
         }
     }
-    pub async fn execute_discover_ur_ls(
+    pub async fn execute_discover_urls(
         &self,
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
-        let mut request = self.client.discover_ur_ls();
+        let mut request = self.client.discover_urls();
         if let Some(value) = matches.get_one::<::std::string::String>("body") {
             request = request.body(self.config.body::<types::DiscoverRequest>(value)?);
         }
@@ -5265,6 +6160,9 @@ impl<T: CliConfig> Cli<T> {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.list_agent_tools();
+        if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
+            request = request.agent_id(value.clone());
+        }
         if let Some(value) = matches.get_one::<i32>("limit") {
             request = request.limit(value.clone());
         }
@@ -5623,7 +6521,11 @@ pub enum CliCommand {
     DeleteAgent,
     UpdateAgent,
     UpdateAgentStatus,
+    ListLlmModelsWithVoices,
     ListVoices,
+    AssignCalcomAccountToAgent,
+    GetAgentCalcomInfo,
+    GetAgentCalcomStatus,
     ListCalcomAppointments,
     ManageCalcomAppointment,
     GetCalcomAppointment,
@@ -5635,6 +6537,9 @@ pub enum CliCommand {
     ListCallSessions,
     GetCallSessionDetail,
     CreateCall,
+    FinalizeSession,
+    GetPhoneHistory,
+    GetCallRecording,
     ListCampaigns,
     CreateCampaign,
     GetCampaign,
@@ -5665,11 +6570,12 @@ pub enum CliCommand {
     SaveGhlCallData,
     GetOrCreateGhlContact,
     DisconnectGhl,
-    GhloAuthAuthorize,
-    GhloAuthCallback,
+    GhlOauthAuthorize,
+    GhlOauthCallback,
     GetGhlAgentByCalendar,
     ListGhlCalendars,
     GhlSetupStatus,
+    GetOrganizationProfile,
     AddTwilioNumber,
     ListAvailableNumbers,
     BuyPhoneNumber,
@@ -5683,7 +6589,7 @@ pub enum CliCommand {
     GetSelectedTelephony,
     ListTwilioOwnedNumbers,
     ReleasePhoneNumber,
-    DiscoverUrLs,
+    DiscoverUrls,
     GetDocument,
     UpsertDocument,
     ListDocuments,
@@ -5713,49 +6619,52 @@ impl CliCommand {
         vec![
             CliCommand::ListAgents, CliCommand::CreateAgent, CliCommand::GetAgent,
             CliCommand::DeleteAgent, CliCommand::UpdateAgent,
-            CliCommand::UpdateAgentStatus, CliCommand::ListVoices,
+            CliCommand::UpdateAgentStatus, CliCommand::ListLlmModelsWithVoices,
+            CliCommand::ListVoices, CliCommand::AssignCalcomAccountToAgent,
+            CliCommand::GetAgentCalcomInfo, CliCommand::GetAgentCalcomStatus,
             CliCommand::ListCalcomAppointments, CliCommand::ManageCalcomAppointment,
             CliCommand::GetCalcomAppointment, CliCommand::ConnectCalcom,
             CliCommand::DisconnectCalcom, CliCommand::ListCalcomEventTypes,
             CliCommand::LookupCalcomEventType, CliCommand::CalcomStatus,
             CliCommand::ListCallSessions, CliCommand::GetCallSessionDetail,
-            CliCommand::CreateCall, CliCommand::ListCampaigns,
-            CliCommand::CreateCampaign, CliCommand::GetCampaign,
-            CliCommand::DeleteCampaign, CliCommand::UpdateCampaign,
-            CliCommand::ListCampaignContacts, CliCommand::AddContactsToCampaign,
-            CliCommand::RemoveContactFromCampaign, CliCommand::PauseCampaign,
-            CliCommand::ResumeCampaign, CliCommand::StartCampaign,
-            CliCommand::ListContacts, CliCommand::CreateContact,
-            CliCommand::BulkDeleteContacts, CliCommand::GetContact,
-            CliCommand::DeleteContact, CliCommand::UpdateContact,
+            CliCommand::CreateCall, CliCommand::FinalizeSession,
+            CliCommand::GetPhoneHistory, CliCommand::GetCallRecording,
+            CliCommand::ListCampaigns, CliCommand::CreateCampaign,
+            CliCommand::GetCampaign, CliCommand::DeleteCampaign,
+            CliCommand::UpdateCampaign, CliCommand::ListCampaignContacts,
+            CliCommand::AddContactsToCampaign, CliCommand::RemoveContactFromCampaign,
+            CliCommand::PauseCampaign, CliCommand::ResumeCampaign,
+            CliCommand::StartCampaign, CliCommand::ListContacts,
+            CliCommand::CreateContact, CliCommand::BulkDeleteContacts,
+            CliCommand::GetContact, CliCommand::DeleteContact, CliCommand::UpdateContact,
             CliCommand::GetContactActivities, CliCommand::GetContactCalls,
             CliCommand::GetContactCallStats, CliCommand::GetContactCampaigns,
             CliCommand::GetContactDetail, CliCommand::ListContactNotes,
             CliCommand::CreateContactNote, CliCommand::ListGhlAppointments,
             CliCommand::ManageGhlAppointment, CliCommand::GetGhlAppointment,
             CliCommand::SaveGhlCallData, CliCommand::GetOrCreateGhlContact,
-            CliCommand::DisconnectGhl, CliCommand::GhloAuthAuthorize,
-            CliCommand::GhloAuthCallback, CliCommand::GetGhlAgentByCalendar,
+            CliCommand::DisconnectGhl, CliCommand::GhlOauthAuthorize,
+            CliCommand::GhlOauthCallback, CliCommand::GetGhlAgentByCalendar,
             CliCommand::ListGhlCalendars, CliCommand::GhlSetupStatus,
-            CliCommand::AddTwilioNumber, CliCommand::ListAvailableNumbers,
-            CliCommand::BuyPhoneNumber, CliCommand::CreateTelephonyType,
-            CliCommand::ListImportedPhoneNumbers, CliCommand::ImportPhoneNumber,
-            CliCommand::GetImportedPhoneNumber, CliCommand::UpdateImportedPhoneNumber,
-            CliCommand::DeleteImportedPhoneNumber, CliCommand::ListPurchasedNumbers,
-            CliCommand::GetSelectedTelephony, CliCommand::ListTwilioOwnedNumbers,
-            CliCommand::ReleasePhoneNumber, CliCommand::DiscoverUrLs,
-            CliCommand::GetDocument, CliCommand::UpsertDocument,
-            CliCommand::ListDocuments, CliCommand::ListExclusions,
-            CliCommand::ManageExclusions, CliCommand::GetKnowledgeBase,
-            CliCommand::AddKnowledgeBaseSources, CliCommand::DeleteKnowledgeBaseSource,
-            CliCommand::ListKnowledgeBases, CliCommand::QueryKnowledgeBase,
-            CliCommand::RefreshKnowledgeBase, CliCommand::ListAgentTools,
-            CliCommand::CreateAgentTool, CliCommand::GetAgentTool,
-            CliCommand::DeleteAgentTool, CliCommand::UpdateAgentTool,
-            CliCommand::ListWidgetSettings, CliCommand::CreateWidgetSettings,
-            CliCommand::GetWidgetSettings, CliCommand::DeactivateWidgetSettings,
-            CliCommand::UpdateWidgetSettings, CliCommand::HealthCheck,
-            CliCommand::ReadinessCheck,
+            CliCommand::GetOrganizationProfile, CliCommand::AddTwilioNumber,
+            CliCommand::ListAvailableNumbers, CliCommand::BuyPhoneNumber,
+            CliCommand::CreateTelephonyType, CliCommand::ListImportedPhoneNumbers,
+            CliCommand::ImportPhoneNumber, CliCommand::GetImportedPhoneNumber,
+            CliCommand::UpdateImportedPhoneNumber, CliCommand::DeleteImportedPhoneNumber,
+            CliCommand::ListPurchasedNumbers, CliCommand::GetSelectedTelephony,
+            CliCommand::ListTwilioOwnedNumbers, CliCommand::ReleasePhoneNumber,
+            CliCommand::DiscoverUrls, CliCommand::GetDocument,
+            CliCommand::UpsertDocument, CliCommand::ListDocuments,
+            CliCommand::ListExclusions, CliCommand::ManageExclusions,
+            CliCommand::GetKnowledgeBase, CliCommand::AddKnowledgeBaseSources,
+            CliCommand::DeleteKnowledgeBaseSource, CliCommand::ListKnowledgeBases,
+            CliCommand::QueryKnowledgeBase, CliCommand::RefreshKnowledgeBase,
+            CliCommand::ListAgentTools, CliCommand::CreateAgentTool,
+            CliCommand::GetAgentTool, CliCommand::DeleteAgentTool,
+            CliCommand::UpdateAgentTool, CliCommand::ListWidgetSettings,
+            CliCommand::CreateWidgetSettings, CliCommand::GetWidgetSettings,
+            CliCommand::DeactivateWidgetSettings, CliCommand::UpdateWidgetSettings,
+            CliCommand::HealthCheck, CliCommand::ReadinessCheck,
         ]
             .into_iter()
     }
@@ -5767,7 +6676,11 @@ impl CliCommand {
             CliCommand::DeleteAgent => "DeleteAgent",
             CliCommand::UpdateAgent => "UpdateAgent",
             CliCommand::UpdateAgentStatus => "UpdateAgentStatus",
+            CliCommand::ListLlmModelsWithVoices => "ListLlmModelsWithVoices",
             CliCommand::ListVoices => "ListVoices",
+            CliCommand::AssignCalcomAccountToAgent => "AssignCalcomAccountToAgent",
+            CliCommand::GetAgentCalcomInfo => "GetAgentCalcomInfo",
+            CliCommand::GetAgentCalcomStatus => "GetAgentCalcomStatus",
             CliCommand::ListCalcomAppointments => "ListCalcomAppointments",
             CliCommand::ManageCalcomAppointment => "ManageCalcomAppointment",
             CliCommand::GetCalcomAppointment => "GetCalcomAppointment",
@@ -5779,6 +6692,9 @@ impl CliCommand {
             CliCommand::ListCallSessions => "ListCallSessions",
             CliCommand::GetCallSessionDetail => "GetCallSessionDetail",
             CliCommand::CreateCall => "CreateCall",
+            CliCommand::FinalizeSession => "FinalizeSession",
+            CliCommand::GetPhoneHistory => "GetPhoneHistory",
+            CliCommand::GetCallRecording => "GetCallRecording",
             CliCommand::ListCampaigns => "ListCampaigns",
             CliCommand::CreateCampaign => "CreateCampaign",
             CliCommand::GetCampaign => "GetCampaign",
@@ -5803,17 +6719,18 @@ impl CliCommand {
             CliCommand::GetContactDetail => "GetContactDetail",
             CliCommand::ListContactNotes => "ListContactNotes",
             CliCommand::CreateContactNote => "CreateContactNote",
-            CliCommand::ListGhlAppointments => "ListGHLAppointments",
-            CliCommand::ManageGhlAppointment => "ManageGHLAppointment",
-            CliCommand::GetGhlAppointment => "GetGHLAppointment",
-            CliCommand::SaveGhlCallData => "SaveGHLCallData",
-            CliCommand::GetOrCreateGhlContact => "GetOrCreateGHLContact",
-            CliCommand::DisconnectGhl => "DisconnectGHL",
-            CliCommand::GhloAuthAuthorize => "GHLOAuthAuthorize",
-            CliCommand::GhloAuthCallback => "GHLOAuthCallback",
-            CliCommand::GetGhlAgentByCalendar => "GetGHLAgentByCalendar",
-            CliCommand::ListGhlCalendars => "ListGHLCalendars",
-            CliCommand::GhlSetupStatus => "GHLSetupStatus",
+            CliCommand::ListGhlAppointments => "ListGhlAppointments",
+            CliCommand::ManageGhlAppointment => "ManageGhlAppointment",
+            CliCommand::GetGhlAppointment => "GetGhlAppointment",
+            CliCommand::SaveGhlCallData => "SaveGhlCallData",
+            CliCommand::GetOrCreateGhlContact => "GetOrCreateGhlContact",
+            CliCommand::DisconnectGhl => "DisconnectGhl",
+            CliCommand::GhlOauthAuthorize => "GhlOauthAuthorize",
+            CliCommand::GhlOauthCallback => "GhlOauthCallback",
+            CliCommand::GetGhlAgentByCalendar => "GetGhlAgentByCalendar",
+            CliCommand::ListGhlCalendars => "ListGhlCalendars",
+            CliCommand::GhlSetupStatus => "GhlSetupStatus",
+            CliCommand::GetOrganizationProfile => "GetOrganizationProfile",
             CliCommand::AddTwilioNumber => "AddTwilioNumber",
             CliCommand::ListAvailableNumbers => "ListAvailableNumbers",
             CliCommand::BuyPhoneNumber => "BuyPhoneNumber",
@@ -5827,7 +6744,7 @@ impl CliCommand {
             CliCommand::GetSelectedTelephony => "GetSelectedTelephony",
             CliCommand::ListTwilioOwnedNumbers => "ListTwilioOwnedNumbers",
             CliCommand::ReleasePhoneNumber => "ReleasePhoneNumber",
-            CliCommand::DiscoverUrLs => "DiscoverURLs",
+            CliCommand::DiscoverUrls => "DiscoverUrls",
             CliCommand::GetDocument => "GetDocument",
             CliCommand::UpsertDocument => "UpsertDocument",
             CliCommand::ListDocuments => "ListDocuments",

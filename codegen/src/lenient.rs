@@ -12,7 +12,8 @@
 //! - every named field gets `#[serde(alias = ..)]` with its other spelling (snake_case <->
 //!   lowerCamelCase of its wire name), unless both are the same or another field already uses it;
 //! - numeric fields (`i8`..`u64`, `f32`, `f64`, bare, in `Option` or in `Vec`) get a
-//!   `deserialize_with` helper from `agni::lenient` that accepts a number or a numeric string;
+//!   `deserialize_with` helper from `agni`'s `model::lenient` that accepts a number or a numeric
+//!   string; `Option<crate::Timestamp>` fields get one that reads `""` as `None`;
 //! - fields with `#[serde(default)]` that are not `Option` accept `null` as the default (typify's
 //!   const defaults `default_u64`/`default_i64`/`default_bool` are honoured; any other custom
 //!   default path keeps rejecting `null`);
@@ -28,7 +29,7 @@
 //! those enums are not patched (typify emits none); one would fail to compile, not misbehave.
 //!
 //! The helpers are referenced as [`HELPERS`]`::<name>`: the generated file is `include!`d into
-//! `agni`, which must provide them (`src/lenient.rs`).
+//! `agni`, which must provide them (`src/model/lenient.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -36,12 +37,17 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{
     Attribute, Expr, ExprMatch, ExprPath, Fields, FnArg, GenericArgument, Ident, ImplItem, Item,
-    ItemEnum, ItemImpl, ItemMod, ItemStruct, Lit, Meta, Pat, PathArguments, Token, Type, UnOp,
-    ext::IdentExt, parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
+    ItemEnum, ItemImpl, ItemStruct, Meta, Pat, PathArguments, Token, Type, UnOp, ext::IdentExt,
+    parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
+};
+
+use crate::{
+    attrs::{derives, is_string_enum, lit_str, serde_metas, types_module},
+    model::TIMESTAMP,
 };
 
 /// Path of the module in the `agni` crate holding the `deserialize_with` helpers.
-pub const HELPERS: &str = "crate::lenient";
+pub const HELPERS: &str = "crate::model::lenient";
 
 /// Primitive types whose values protojson may send as strings.
 const NUMBERS: &[&str] = &[
@@ -50,21 +56,19 @@ const NUMBERS: &[&str] = &[
 
 /// Applies the pass to the generated `types` module of `file` (see the module docs).
 pub fn apply(file: &mut syn::File) {
-    for item in &mut file.items {
-        if let Item::Mod(module) = item
-            && module.ident == "types"
-        {
-            let string_enums = string_enums(module);
-            Pass { string_enums }.visit_item_mod_mut(module);
-        }
+    let Some(items) = types_module(file) else {
+        return;
+    };
+    let mut pass = Pass {
+        string_enums: string_enums(items),
+    };
+    for item in items {
+        pass.visit_item_mut(item);
     }
 }
 
-/// The string enums directly inside `module`, each with the name of its catch-all variant.
-fn string_enums(module: &ItemMod) -> HashMap<String, Ident> {
-    let Some((_, items)) = &module.content else {
-        return HashMap::new();
-    };
+/// The string enums among `items`, each with the name of its catch-all variant.
+fn string_enums(items: &[Item]) -> HashMap<String, Ident> {
     items
         .iter()
         .filter_map(|item| match item {
@@ -72,21 +76,6 @@ fn string_enums(module: &ItemMod) -> HashMap<String, Ident> {
             _ => None,
         })
         .collect()
-}
-
-/// An enum deserialized from a bare string: derives `Deserialize`, every variant is a unit, and
-/// no container attribute (`untagged`, `tag`, ...) changes its representation.
-fn is_string_enum(e: &ItemEnum) -> bool {
-    derives(&e.attrs, "Deserialize")
-        && !e.variants.is_empty()
-        && e.variants.iter().all(|v| matches!(v.fields, Fields::Unit))
-        && !serde_metas(&e.attrs).iter().any(|m| {
-            let key = m.path().get_ident().map(ToString::to_string);
-            matches!(
-                key.as_deref(),
-                Some("untagged" | "tag" | "content" | "transparent" | "from" | "try_from")
-            )
-        })
 }
 
 struct Pass {
@@ -330,11 +319,14 @@ fn lenient_field(field: &mut syn::Field, taken: &mut HashSet<String>) {
     }
 }
 
-/// The `agni::lenient` helper (with turbofish, if any) a field of type `ty` needs, and whether
+/// The `model::lenient` helper (with turbofish, if any) a field of type `ty` needs, and whether
 /// `default` must be added for an absent field to still decode.
 fn helper_for(ty: &Type, default: &DefaultKind) -> Option<(String, bool)> {
     if let Some(inner) = wrapped(ty, "Option") {
         let no_default = matches!(default, DefaultKind::None);
+        if is_timestamp(inner) {
+            return Some(("option_timestamp".into(), no_default));
+        }
         return is_number(inner).then(|| ("option_number".into(), no_default));
     }
     if let Some(inner) = wrapped(ty, "Vec")
@@ -391,39 +383,17 @@ fn wrapped<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
     }
 }
 
+/// `crate::Timestamp`, the type [`crate::model`] maps every date-time onto.
+fn is_timestamp(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    p.qself.is_none() && p.path.to_token_stream().to_string().replace(' ', "") == TIMESTAMP
+}
+
 fn is_number(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none()
     && p.path.segments.last().is_some_and(|s| {
         s.arguments.is_none() && NUMBERS.iter().any(|n| s.ident == n)
     }))
-}
-
-/// Whether a `#[derive(..)]` in `attrs` names a path ending in `name`.
-fn derives(attrs: &[Attribute], name: &str) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .any(|a| {
-            a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-                .is_ok_and(|paths| {
-                    paths
-                        .iter()
-                        .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
-                })
-        })
-}
-
-/// Every `key` / `key = value` / `key(..)` inside the `#[serde(..)]` attributes.
-fn serde_metas(attrs: &[Attribute]) -> Vec<Meta> {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .filter_map(|a| {
-            a.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-                .ok()
-        })
-        .flatten()
-        .collect()
 }
 
 /// Drops `deny_unknown_fields` from container `#[serde(..)]`s, and any `#[serde()]` left empty.
@@ -449,16 +419,6 @@ fn remove_deny_unknown_fields(attrs: &mut Vec<Attribute>) {
         *attr = parse_quote!(#[serde(#(#kept),*)]);
         !kept.is_empty()
     });
-}
-
-fn lit_str(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Lit(l) => match &l.lit {
-            Lit::Str(s) => Some(s.value()),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// protojson's JSON name: `agent_name` -> `agentName`, `s2s_model` -> `s2sModel`.
@@ -531,26 +491,26 @@ mod tests {
                     #[serde(alias = "agentName")]
                     pub agent_name: ::std::option::Option<::std::string::String>,
                     #[serde(rename = "costTotal", skip_serializing_if = "::std::option::Option::is_none")]
-                    #[serde(alias = "cost_total", default, deserialize_with = "crate::lenient::option_number")]
+                    #[serde(alias = "cost_total", default, deserialize_with = "crate::model::lenient::option_number")]
                     pub cost_total: ::std::option::Option<f64>,
                     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-                    #[serde(deserialize_with = "crate::lenient::null_default")]
+                    #[serde(deserialize_with = "crate::model::lenient::null_default")]
                     pub tags: ::std::vec::Vec<::std::string::String>,
                     #[serde(default)]
-                    #[serde(deserialize_with = "crate::lenient::vec_number")]
+                    #[serde(deserialize_with = "crate::model::lenient::vec_number")]
                     pub ids: ::std::vec::Vec<i64>,
                     #[serde(default)]
-                    #[serde(deserialize_with = "crate::lenient::number_or_default")]
+                    #[serde(deserialize_with = "crate::model::lenient::number_or_default")]
                     pub count: u32,
                     #[serde(rename = "type")]
                     pub type_: ::std::string::String,
                     #[serde(default = "defaults::default_u64::<i64, 5>")]
-                    #[serde(alias = "maxDepth", deserialize_with = "crate::lenient::number_or_u64::<_, _, 5>")]
+                    #[serde(alias = "maxDepth", deserialize_with = "crate::model::lenient::number_or_u64::<_, _, 5>")]
                     pub max_depth: i64,
                     #[serde(default = "defaults::default_bool::<true>")]
-                    #[serde(deserialize_with = "crate::lenient::bool_or::<_, true>")]
+                    #[serde(deserialize_with = "crate::model::lenient::bool_or::<_, true>")]
                     pub enabled: bool,
-                    #[serde(deserialize_with = "crate::lenient::number")]
+                    #[serde(deserialize_with = "crate::model::lenient::number")]
                     pub total: i64,
                 }
                 pub mod builder {

@@ -7,10 +7,16 @@
 //! functions with the same input, the checked-in files are byte-for-byte the code that is
 //! compiled; `cargo xtask generate --check` proves it in CI.
 
+mod attrs;
 pub mod cli;
+mod docs;
+mod enums;
+mod extra;
 mod lenient;
+mod model;
 pub mod operations;
 mod send;
+mod spec;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -34,12 +40,19 @@ pub enum Error {
     /// progenitor's CLI has a shape the [`cli`] pass does not recognise.
     #[error("the CLI pass cannot adapt progenitor's CLI: {0}")]
     Cli(String),
+    /// An operation's `security` names something the client cannot send.
+    #[error("unsupported security requirement: {0}")]
+    Security(String),
+    /// A schema clashes with what a pass adds (a property named `extra`).
+    #[error("a schema clashes with the generated code: {0}")]
+    Clash(String),
 }
 
 /// The progenitor settings for `agni`: builder methods grouped in one extension trait per tag,
-/// and an inner `ClientState` that carries credentials and options. progenitor's hooks keep
-/// their empty defaults: the `send` pass routes every request through `agni`'s own request
-/// path instead.
+/// an inner `ClientState` that carries credentials and options, and the hand-written model types
+/// (`Timestamp`, `SelectedTools`) in place of what typify would write for them. progenitor's
+/// hooks keep their empty defaults: the `send` pass routes every request through `agni`'s own
+/// request path instead.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
@@ -48,16 +61,27 @@ pub fn settings() -> GenerationSettings {
         .with_inner_type(quote! { crate::ClientState })
         .with_hooks(HooksMode::Optional)
         .with_derive("PartialEq");
+    model::register(&mut settings);
     settings
 }
 
 /// Generates the formatted Rust client for an OpenAPI document given as YAML text.
+///
+/// After progenitor, the passes run in this order: `send` (every operation through
+/// `agni`'s request path, with its credentials and parameter checks), `enums` (Rust variant names, other spellings, value
+/// docs), `extra` (unknown fields kept), `lenient` (decoding what the service really sends;
+/// it appends each enum's `Unknown` variant, so it runs after `enums`), `docs` (the docs typify
+/// leaves out).
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
-    let spec = parse(spec_yaml)?;
-    let tokens = Generator::new(&settings()).generate_tokens(&spec)?;
+    let document = spec::parse(spec_yaml)?;
+    let facts = operations::facts(&document.openapi)?;
+    let tokens = Generator::new(&settings()).generate_tokens(&document.openapi)?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    send::route_through_agni(&mut file, &operations::facts(&spec));
+    send::route_through_agni(&mut file, &facts)?;
+    let _ = enums::apply(&mut file, &document.enum_docs, &document.variant_docs);
+    extra::apply(&mut file)?;
     lenient::apply(&mut file);
+    docs::apply(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
@@ -69,14 +93,10 @@ pub const MOCK_CRATE_PATH: &str = "agni";
 /// document: `operations::{Op}When`/`{Op}Then` wrappers and a `MockServerExt` trait with one method
 /// per operation. Same settings as [`generate`], so the types they name are the client's types.
 pub fn generate_httpmock(spec_yaml: &str) -> Result<String, Error> {
-    let spec = parse(spec_yaml)?;
-    let tokens = Generator::new(&settings()).httpmock(&spec, MOCK_CRATE_PATH)?;
+    let document = spec::parse(spec_yaml)?;
+    let tokens = Generator::new(&settings()).httpmock(&document.openapi, MOCK_CRATE_PATH)?;
     let file: syn::File = syn::parse2(tokens)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
-}
-
-fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
-    serde_saphyr::from_str(spec_yaml).map_err(|e| Error::Parse(e.to_string()))
 }
 
 /// The crate path the generated CLI names the SDK by (`ravan-agni-cli` depends on `agni`).
@@ -88,9 +108,15 @@ pub const CLI_CRATE_PATH: &str = "agni";
 /// runner per operation, a `CliCommand` enum listing them, and the `CliConfig` trait the
 /// hand-written CLI implements for output.
 pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
-    let spec = parse(spec_yaml)?;
-    let tokens = Generator::new(&settings()).cli(&spec, CLI_CRATE_PATH)?;
+    let document = spec::parse(spec_yaml)?;
+    // The CLI names the client's enum variants as typify wrote them; the client's enum pass
+    // renamed them, so the same renames apply here.
+    let mut client: syn::File =
+        syn::parse2(Generator::new(&settings()).generate_tokens(&document.openapi)?)?;
+    let renames = enums::apply(&mut client, &document.enum_docs, &document.variant_docs);
+    let tokens = Generator::new(&settings()).cli(&document.openapi, CLI_CRATE_PATH)?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    cli::adapt(&mut file, &cli::operations(&spec)).map_err(Error::Cli)?;
+    enums::rename_paths(&mut file, &renames);
+    cli::adapt(&mut file, &cli::operations(&document.openapi)).map_err(Error::Cli)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }

@@ -1,25 +1,16 @@
 //! What the spec says about each operation that the generated code needs at run time and
-//! progenitor does not carry over: the credential its `security` names and the documented
-//! ranges of its numeric parameters. Keyed by method and path template, which the generated
-//! builders also name (in their docs), so no operation-id spelling has to match.
+//! progenitor does not carry over: the credentials its `security` accepts (read by
+//! [`crate::spec::credentials`]) and the documented ranges of its numeric parameters. Keyed by
+//! method and path template, which the generated builders also name (in their docs), so no
+//! operation-id spelling has to match.
 
 use std::collections::HashMap;
 
 use openapiv3::{
-    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
-    SecurityRequirement, Type,
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
 };
 
-/// The credential an operation is sent with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// The `X-Api-Key` header.
-    ApiKey,
-    /// `Authorization: Bearer`.
-    Bearer,
-    /// None (`security: []`).
-    None,
-}
+use crate::{Error, spec::Credential};
 
 /// A numeric parameter's documented bounds.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +28,8 @@ pub struct Range {
 /// One operation's facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
-    /// Its credential.
-    pub auth: Auth,
+    /// The credentials it accepts, in order of preference (empty: none).
+    pub credentials: Vec<Credential>,
     /// Its bounded numeric parameters.
     pub ranges: Vec<Range>,
 }
@@ -46,64 +37,34 @@ pub struct Facts {
 /// Facts by (`GET`, `/api/v1/agents/{id}/`).
 pub type ByRoute = HashMap<(String, String), Facts>;
 
-/// Reads the facts of every operation in `spec`.
-pub fn facts(spec: &OpenAPI) -> ByRoute {
-    let default_security = spec.security.as_deref();
+/// Reads the facts of every operation in `spec`; fails on a `security` requirement the client
+/// cannot meet.
+pub fn facts(spec: &OpenAPI) -> Result<ByRoute, Error> {
+    let mut credentials = crate::spec::credentials(spec)?;
     let mut by_route = ByRoute::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
             continue;
         };
         for (method, operation) in item.iter() {
-            let security = operation.security.as_deref().or(default_security);
+            let route = (method.to_uppercase(), path.clone());
             let ranges = operation
                 .parameters
                 .iter()
                 .chain(&item.parameters)
                 .filter_map(|parameter| range(spec, parameter))
                 .collect();
+            let credentials = credentials.remove(&route).unwrap_or_default();
             by_route.insert(
-                (method.to_uppercase(), path.clone()),
+                route,
                 Facts {
-                    auth: auth(spec, security),
+                    credentials,
                     ranges,
                 },
             );
         }
     }
-    by_route
-}
-
-/// The credential `security` names: the first requirement the client can meet.
-fn auth(spec: &OpenAPI, security: Option<&[SecurityRequirement]>) -> Auth {
-    let Some(requirements) = security else {
-        return Auth::ApiKey;
-    };
-    let schemes = spec.components.as_ref().map(|c| &c.security_schemes);
-    for requirement in requirements {
-        if requirement.is_empty() {
-            return Auth::None;
-        }
-        for name in requirement.keys() {
-            let scheme = schemes.and_then(|schemes| schemes.get(name));
-            match scheme {
-                Some(ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. }))
-                    if scheme.eq_ignore_ascii_case("bearer") =>
-                {
-                    return Auth::Bearer;
-                }
-                Some(ReferenceOr::Item(openapiv3::SecurityScheme::APIKey { .. })) => {
-                    return Auth::ApiKey;
-                }
-                _ => {}
-            }
-        }
-    }
-    if requirements.is_empty() {
-        Auth::None
-    } else {
-        Auth::ApiKey
-    }
+    Ok(by_route)
 }
 
 /// The bounds of a numeric path or query parameter, if it documents any.
@@ -181,9 +142,9 @@ paths:
       responses: {}
 "#,
         );
-        let facts = facts(&spec);
+        let facts = facts(&spec).expect("supported security");
         let get = |path: &str| facts[&("GET".to_owned(), path.to_owned())].clone();
-        assert_eq!(get("/a").auth, Auth::ApiKey);
+        assert_eq!(get("/a").credentials, [Credential::ApiKey]);
         assert_eq!(
             get("/a").ranges,
             vec![Range {
@@ -193,7 +154,7 @@ paths:
                 maximum: Some(200.0),
             }]
         );
-        assert_eq!(get("/b").auth, Auth::Bearer);
-        assert_eq!(get("/health").auth, Auth::None);
+        assert_eq!(get("/b").credentials, [Credential::Bearer]);
+        assert!(get("/health").credentials.is_empty());
     }
 }

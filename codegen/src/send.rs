@@ -10,7 +10,7 @@
 //!   route), documented numeric ranges are checked, missing-parameter messages name the method
 //!   to call, and progenitor's `api-version` header (not an Agni header) is dropped;
 //! - `pub async fn send(self) -> Result<ResponseValue<T>, agni::Error>`: hands that request and
-//!   the operation's description (`OPERATION`: id, path template, credential; also used by
+//!   the operation's description (`OPERATION`: id, path template, accepted credentials; also used by
 //!   hand-written operations built on the generated request) to `crate::transport::send` (or
 //!   `send_stream` for byte streams), which authenticates, retries, reads and decodes.
 //!
@@ -30,11 +30,15 @@ use syn::{
     visit_mut::{self, VisitMut},
 };
 
-use crate::operations::{Auth, ByRoute, Facts};
+use crate::{
+    Error,
+    operations::{ByRoute, Facts},
+};
 
 /// Applies the rewrite to the generated file: every builder's `send`, and the `Client`
-/// constructors.
-pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) {
+/// constructors. Fails if an operation is missing from `facts` (its credentials would be
+/// unknown).
+pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) -> Result<(), Error> {
     for item in &mut file.items {
         match item {
             Item::Mod(module) if module.ident == "builder" => {
@@ -43,7 +47,7 @@ pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) {
                 };
                 for item in items {
                     if let Item::Impl(block) = item {
-                        rewrite_builder(block, facts);
+                        rewrite_builder(block, facts)?;
                     }
                 }
             }
@@ -53,6 +57,7 @@ pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) {
             _ => {}
         }
     }
+    Ok(())
 }
 
 fn is_client(ty: &syn::Type) -> bool {
@@ -73,7 +78,7 @@ fn restrict_constructors(block: &mut syn::ItemImpl) {
     }
 }
 
-fn rewrite_builder(block: &mut syn::ItemImpl, facts: &ByRoute) {
+fn rewrite_builder(block: &mut syn::ItemImpl, facts: &ByRoute) -> Result<(), Error> {
     let mut added = Vec::new();
     for member in &mut block.items {
         let ImplItem::Fn(method) = member else {
@@ -81,23 +86,30 @@ fn rewrite_builder(block: &mut syn::ItemImpl, facts: &ByRoute) {
         };
         if method.sig.ident == "new" {
             NameTheSetter.visit_block_mut(&mut method.block);
-        } else if let Some(items) = split_send(method, facts) {
+        } else if let Some(items) = split_send(method, facts)? {
             added.extend(items);
         }
     }
     block.items.extend(added);
+    Ok(())
 }
 
 /// Turns progenitor's `send` into `request` and returns the operation's description and the
 /// new `send`, or `None` if `method` is not a generated `send`.
-fn split_send(method: &mut ImplItemFn, facts: &ByRoute) -> Option<[ImplItem; 2]> {
+fn split_send(method: &mut ImplItemFn, facts: &ByRoute) -> Result<Option<[ImplItem; 2]>, Error> {
     if method.sig.ident != "send" || method.sig.asyncness.is_none() {
-        return None;
+        return Ok(None);
     }
-    let success = success_type(&method.sig.output)?;
-    let (http_method, path) = method_and_path(&method.attrs)?;
-    let id = operation_id(method)?;
-    let facts = facts.get(&(http_method, path.clone()));
+    let (Some(success), Some((http_method, path)), Some(id)) = (
+        success_type(&method.sig.output),
+        method_and_path(&method.attrs),
+        operation_id(method),
+    ) else {
+        return Ok(None);
+    };
+    let facts = facts
+        .get(&(http_method.clone(), path.clone()))
+        .ok_or_else(|| Error::Security(format!("{http_method} {path}: not in the spec")))?;
     let docs: Vec<_> = method
         .attrs
         .iter()
@@ -110,20 +122,19 @@ fn split_send(method: &mut ImplItemFn, facts: &ByRoute) -> Option<[ImplItem; 2]>
     } else {
         format_ident!("send")
     };
-    let auth = match facts.map_or(Auth::ApiKey, |f| f.auth) {
-        Auth::ApiKey => quote!(ApiKey),
-        Auth::Bearer => quote!(Bearer),
-        Auth::None => quote!(None),
-    };
+    let auth = facts
+        .credentials
+        .iter()
+        .map(|credential| format_ident!("{}", credential.variant()));
 
     into_request(method, facts);
-    Some([
+    Ok(Some([
         syn::parse_quote! {
             /// What the request path needs to know about this operation.
             pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
                 id: #id,
                 path: #path,
-                auth: crate::transport::Auth::#auth,
+                auth: &[#(crate::transport::Credential::#auth),*],
             };
         },
         syn::parse_quote! {
@@ -132,12 +143,12 @@ fn split_send(method: &mut ImplItemFn, facts: &ByRoute) -> Option<[ImplItem; 2]>
                 crate::transport::#send(&Self::OPERATION, self.request()).await
             }
         },
-    ])
+    ]))
 }
 
 /// Rewrites progenitor's `send` body into `request`: everything up to the built request,
 /// which it returns with the client.
-fn into_request(method: &mut ImplItemFn, facts: Option<&Facts>) {
+fn into_request(method: &mut ImplItemFn, facts: &Facts) {
     let error = error_type(&method.sig.output);
     method.sig.ident = format_ident!("request");
     method.sig.asyncness = None;
@@ -240,11 +251,8 @@ fn unwrapped_parameter(statement: Option<&Stmt>) -> Option<syn::Ident> {
 }
 
 /// The range check of parameter `ident`, if the spec bounds it.
-fn range_checks(ident: &syn::Ident, facts: Option<&Facts>) -> Vec<Stmt> {
+fn range_checks(ident: &syn::Ident, facts: &Facts) -> Vec<Stmt> {
     use heck::ToSnakeCase;
-    let Some(facts) = facts else {
-        return Vec::new();
-    };
     facts
         .ranges
         .iter()
@@ -424,7 +432,7 @@ fn operation_id(method: &ImplItemFn) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operations::Range;
+    use crate::{operations::Range, spec::Credential};
 
     #[test]
     fn send_becomes_request_plus_a_send_through_the_transport() {
@@ -466,7 +474,7 @@ mod tests {
         facts.insert(
             ("GET".into(), "/api/v1/agents/{id}/".into()),
             Facts {
-                auth: Auth::Bearer,
+                credentials: vec![Credential::Bearer, Credential::ApiKey],
                 ranges: vec![Range {
                     name: "limit".into(),
                     required: false,
@@ -475,7 +483,7 @@ mod tests {
                 }],
             },
         );
-        route_through_agni(&mut file, &facts);
+        route_through_agni(&mut file, &facts).expect("known operation");
         let expected: syn::File = syn::parse_quote! {
             pub mod builder {
                 impl<'a> GetAgent<'a> {
@@ -498,7 +506,7 @@ mod tests {
                     pub(crate) const OPERATION: crate::transport::Operation = crate::transport::Operation {
                         id: "get_agent",
                         path: "/api/v1/agents/{id}/",
-                        auth: crate::transport::Auth::Bearer,
+                        auth: &[crate::transport::Credential::Bearer, crate::transport::Credential::ApiKey],
                     };
                     ///Sends a `GET` request to `/api/v1/agents/{id}/`
                     pub async fn send(self) -> Result<ResponseValue<types::GetAgentResponse>, crate::Error> {

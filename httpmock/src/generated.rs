@@ -635,6 +635,80 @@ pub mod operations {
             )
         }
     }
+    pub struct ListLlmModelsWithVoicesWhen(::httpmock::When);
+    impl ListLlmModelsWithVoicesWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/available-llm-models/with-voices$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn limit<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i32>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("limit", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("limit"))
+            }
+        }
+        pub fn offset<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i32>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("offset", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("offset"))
+            }
+        }
+    }
+    pub struct ListLlmModelsWithVoicesThen(::httpmock::Then);
+    impl ListLlmModelsWithVoicesThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::ListLlmModelsWithVoicesResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     pub struct ListVoicesWhen(::httpmock::When);
     impl ListVoicesWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
@@ -718,6 +792,211 @@ pub mod operations {
             )
         }
     }
+    pub struct AssignCalcomAccountToAgentWhen(::httpmock::When);
+    impl AssignCalcomAccountToAgentWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::PUT)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/calcom/agents/[^/]*/account$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/calcom/agents/{}/account$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn org_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("org_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("org_id"))
+            }
+        }
+        pub fn body(self, value: &types::AssignCalcomAccountRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct AssignCalcomAccountToAgentThen(::httpmock::Then);
+    impl AssignCalcomAccountToAgentThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::AssignCalcomAccountResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct GetAgentCalcomInfoWhen(::httpmock::When);
+    impl GetAgentCalcomInfoWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/calcom/agents/[^/]*/info$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/calcom/agents/{}/info$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn org_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("org_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("org_id"))
+            }
+        }
+    }
+    pub struct GetAgentCalcomInfoThen(::httpmock::Then);
+    impl GetAgentCalcomInfoThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::GetAgentCalcomInfoResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct GetAgentCalcomStatusWhen(::httpmock::When);
+    impl GetAgentCalcomStatusWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/calcom/agents/[^/]*/status$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/calcom/agents/{}/status$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct GetAgentCalcomStatusThen(::httpmock::Then);
+    impl GetAgentCalcomStatusThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::GetAgentCalcomStatusResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
     pub struct ListCalcomAppointmentsWhen(::httpmock::When);
     impl ListCalcomAppointmentsWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
@@ -750,6 +1029,16 @@ pub mod operations {
                 Self(self.0.query_param("limit", value.to_string()))
             } else {
                 Self(self.0.query_param_missing("limit"))
+            }
+        }
+        pub fn org_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("org_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("org_id"))
             }
         }
         pub fn status<'a, T>(self, value: T) -> Self
@@ -969,8 +1258,15 @@ pub mod operations {
                 .unwrap();
             Self(self.0.path_matches(re))
         }
-        pub fn org_id(self, value: &str) -> Self {
-            Self(self.0.query_param("org_id", value.to_string()))
+        pub fn org_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("org_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("org_id"))
+            }
         }
     }
     pub struct GetCalcomAppointmentThen(::httpmock::Then);
@@ -1819,6 +2115,196 @@ pub mod operations {
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FinalizeSessionWhen(::httpmock::When);
+    impl FinalizeSessionWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/calling/finalize-session/[^/]*$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn session_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/calling/finalize-session/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct FinalizeSessionThen(::httpmock::Then);
+    impl FinalizeSessionThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::Envelope) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct GetPhoneHistoryWhen(::httpmock::When);
+    impl GetPhoneHistoryWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/calling/phone-history$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+    }
+    pub struct GetPhoneHistoryThen(::httpmock::Then);
+    impl GetPhoneHistoryThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::Envelope) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct GetCallRecordingWhen(::httpmock::When);
+    impl GetCallRecordingWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/calling/sessions/[^/]*/recording$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/v1/calling/sessions/{}/recording$", value.to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn token<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("token", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("token"))
+            }
+        }
+    }
+    pub struct GetCallRecordingThen(::httpmock::Then);
+    impl GetCallRecordingThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: ::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+        pub fn found(self) -> Self {
+            Self(self.0.status(302u16))
         }
         pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
             assert_eq!(status / 100u16, 4u16);
@@ -3045,6 +3531,16 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
+        pub fn campaign_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("campaignId", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("campaignId"))
+            }
+        }
         pub fn limit<T>(self, value: T) -> Self
         where
             T: Into<Option<i64>>,
@@ -3695,7 +4191,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactActivitiesResponse) -> Self {
             Self(
                 self
                     .0
@@ -3800,7 +4296,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactCallsResponse) -> Self {
             Self(
                 self
                     .0
@@ -3906,7 +4402,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactCallStatsResponse) -> Self {
             Self(
                 self
                     .0
@@ -4011,7 +4507,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactCampaignsResponse) -> Self {
             Self(
                 self
                     .0
@@ -4116,7 +4612,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactDetailResponse) -> Self {
             Self(
                 self
                     .0
@@ -4221,7 +4717,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactNotesResponse) -> Self {
             Self(
                 self
                     .0
@@ -4329,7 +4825,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ContactNoteResponse) -> Self {
             Self(
                 self
                     .0
@@ -4962,8 +5458,8 @@ pub mod operations {
             )
         }
     }
-    pub struct GhloAuthAuthorizeWhen(::httpmock::When);
-    impl GhloAuthAuthorizeWhen {
+    pub struct GhlOauthAuthorizeWhen(::httpmock::When);
+    impl GhlOauthAuthorizeWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -4980,8 +5476,8 @@ pub mod operations {
             Self(self.0.query_param("organization_id", value.to_string()))
         }
     }
-    pub struct GhloAuthAuthorizeThen(::httpmock::Then);
-    impl GhloAuthAuthorizeThen {
+    pub struct GhlOauthAuthorizeThen(::httpmock::Then);
+    impl GhlOauthAuthorizeThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -5067,8 +5563,8 @@ pub mod operations {
             )
         }
     }
-    pub struct GhloAuthCallbackWhen(::httpmock::When);
-    impl GhloAuthCallbackWhen {
+    pub struct GhlOauthCallbackWhen(::httpmock::When);
+    impl GhlOauthCallbackWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -5082,8 +5578,8 @@ pub mod operations {
             self.0
         }
     }
-    pub struct GhloAuthCallbackThen(::httpmock::Then);
-    impl GhloAuthCallbackThen {
+    pub struct GhlOauthCallbackThen(::httpmock::Then);
+    impl GhlOauthCallbackThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -5456,6 +5952,67 @@ pub mod operations {
                 self
                     .0
                     .status(502u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 5u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct GetOrganizationProfileWhen(::httpmock::When);
+    impl GetOrganizationProfileWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/v1/organizations/profile/[^/]*$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn id(self, value: &str) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/v1/organizations/profile/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct GetOrganizationProfileThen(::httpmock::Then);
+    impl GetOrganizationProfileThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::OrganizationProfileResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
+            assert_eq!(status / 100u16, 4u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -6725,8 +7282,8 @@ pub mod operations {
             )
         }
     }
-    pub struct DiscoverUrLsWhen(::httpmock::When);
-    impl DiscoverUrLsWhen {
+    pub struct DiscoverUrlsWhen(::httpmock::When);
+    impl DiscoverUrlsWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -6741,15 +7298,15 @@ pub mod operations {
             Self(self.0.json_body_obj(value))
         }
     }
-    pub struct DiscoverUrLsThen(::httpmock::Then);
-    impl DiscoverUrLsThen {
+    pub struct DiscoverUrlsThen(::httpmock::Then);
+    impl DiscoverUrlsThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::DiscoverUrlsResponse) -> Self {
             Self(
                 self
                     .0
@@ -6851,7 +7408,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::DocumentResponse) -> Self {
             Self(
                 self
                     .0
@@ -6950,7 +7507,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::DocumentResponse) -> Self {
             Self(
                 self
                     .0
@@ -7052,7 +7609,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ListDocumentsResponse) -> Self {
             Self(
                 self
                     .0
@@ -7154,7 +7711,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ExclusionsResponse) -> Self {
             Self(
                 self
                     .0
@@ -7253,7 +7810,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ExclusionsResponse) -> Self {
             Self(
                 self
                     .0
@@ -7501,7 +8058,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::KnowledgeBaseResponse) -> Self {
+        pub fn ok(self, value: &types::DeleteKnowledgeBaseSourceResponse) -> Self {
             Self(
                 self
                     .0
@@ -7557,7 +8114,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::ListKnowledgeBasesResponse) -> Self {
             Self(
                 self
                     .0
@@ -7656,7 +8213,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
-        pub fn ok(self, value: &types::Envelope) -> Self {
+        pub fn ok(self, value: &types::QueryKnowledgeBaseResponse) -> Self {
             Self(
                 self
                     .0
@@ -7841,6 +8398,16 @@ pub mod operations {
         }
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
+        }
+        pub fn agent_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("agent_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("agent_id"))
+            }
         }
         pub fn limit<T>(self, value: T) -> Self
         where
@@ -9032,9 +9599,33 @@ pub trait MockServerExt {
     fn update_agent_status<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::UpdateAgentStatusWhen, operations::UpdateAgentStatusThen);
+    fn list_llm_models_with_voices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::ListLlmModelsWithVoicesWhen,
+            operations::ListLlmModelsWithVoicesThen,
+        );
     fn list_voices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListVoicesWhen, operations::ListVoicesThen);
+    fn assign_calcom_account_to_agent<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AssignCalcomAccountToAgentWhen,
+            operations::AssignCalcomAccountToAgentThen,
+        );
+    fn get_agent_calcom_info<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetAgentCalcomInfoWhen,
+            operations::GetAgentCalcomInfoThen,
+        );
+    fn get_agent_calcom_status<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetAgentCalcomStatusWhen,
+            operations::GetAgentCalcomStatusThen,
+        );
     fn list_calcom_appointments<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
@@ -9086,6 +9677,15 @@ pub trait MockServerExt {
     fn create_call<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::CreateCallWhen, operations::CreateCallThen);
+    fn finalize_session<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FinalizeSessionWhen, operations::FinalizeSessionThen);
+    fn get_phone_history<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetPhoneHistoryWhen, operations::GetPhoneHistoryThen);
+    fn get_call_recording<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetCallRecordingWhen, operations::GetCallRecordingThen);
     fn list_campaigns<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListCampaignsWhen, operations::ListCampaignsThen);
@@ -9206,12 +9806,12 @@ pub trait MockServerExt {
     fn disconnect_ghl<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::DisconnectGhlWhen, operations::DisconnectGhlThen);
-    fn ghlo_auth_authorize<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    fn ghl_oauth_authorize<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::GhloAuthAuthorizeWhen, operations::GhloAuthAuthorizeThen);
-    fn ghlo_auth_callback<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        F: FnOnce(operations::GhlOauthAuthorizeWhen, operations::GhlOauthAuthorizeThen);
+    fn ghl_oauth_callback<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::GhloAuthCallbackWhen, operations::GhloAuthCallbackThen);
+        F: FnOnce(operations::GhlOauthCallbackWhen, operations::GhlOauthCallbackThen);
     fn get_ghl_agent_by_calendar<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
@@ -9224,6 +9824,12 @@ pub trait MockServerExt {
     fn ghl_setup_status<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::GhlSetupStatusWhen, operations::GhlSetupStatusThen);
+    fn get_organization_profile<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetOrganizationProfileWhen,
+            operations::GetOrganizationProfileThen,
+        );
     fn add_twilio_number<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::AddTwilioNumberWhen, operations::AddTwilioNumberThen);
@@ -9293,9 +9899,9 @@ pub trait MockServerExt {
             operations::ReleasePhoneNumberWhen,
             operations::ReleasePhoneNumberThen,
         );
-    fn discover_ur_ls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    fn discover_urls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::DiscoverUrLsWhen, operations::DiscoverUrLsThen);
+        F: FnOnce(operations::DiscoverUrlsWhen, operations::DiscoverUrlsThen);
     fn get_document<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::GetDocumentWhen, operations::GetDocumentThen);
@@ -9460,6 +10066,20 @@ impl MockServerExt for ::httpmock::MockServer {
             )
         })
     }
+    fn list_llm_models_with_voices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::ListLlmModelsWithVoicesWhen,
+            operations::ListLlmModelsWithVoicesThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListLlmModelsWithVoicesWhen::new(when),
+                operations::ListLlmModelsWithVoicesThen::new(then),
+            )
+        })
+    }
     fn list_voices<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListVoicesWhen, operations::ListVoicesThen),
@@ -9468,6 +10088,48 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::ListVoicesWhen::new(when),
                 operations::ListVoicesThen::new(then),
+            )
+        })
+    }
+    fn assign_calcom_account_to_agent<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AssignCalcomAccountToAgentWhen,
+            operations::AssignCalcomAccountToAgentThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AssignCalcomAccountToAgentWhen::new(when),
+                operations::AssignCalcomAccountToAgentThen::new(then),
+            )
+        })
+    }
+    fn get_agent_calcom_info<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetAgentCalcomInfoWhen,
+            operations::GetAgentCalcomInfoThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetAgentCalcomInfoWhen::new(when),
+                operations::GetAgentCalcomInfoThen::new(then),
+            )
+        })
+    }
+    fn get_agent_calcom_status<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetAgentCalcomStatusWhen,
+            operations::GetAgentCalcomStatusThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetAgentCalcomStatusWhen::new(when),
+                operations::GetAgentCalcomStatusThen::new(then),
             )
         })
     }
@@ -9607,6 +10269,39 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::CreateCallWhen::new(when),
                 operations::CreateCallThen::new(then),
+            )
+        })
+    }
+    fn finalize_session<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FinalizeSessionWhen, operations::FinalizeSessionThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FinalizeSessionWhen::new(when),
+                operations::FinalizeSessionThen::new(then),
+            )
+        })
+    }
+    fn get_phone_history<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetPhoneHistoryWhen, operations::GetPhoneHistoryThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetPhoneHistoryWhen::new(when),
+                operations::GetPhoneHistoryThen::new(then),
+            )
+        })
+    }
+    fn get_call_recording<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetCallRecordingWhen, operations::GetCallRecordingThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetCallRecordingWhen::new(when),
+                operations::GetCallRecordingThen::new(then),
             )
         })
     }
@@ -9970,25 +10665,25 @@ impl MockServerExt for ::httpmock::MockServer {
             )
         })
     }
-    fn ghlo_auth_authorize<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    fn ghl_oauth_authorize<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::GhloAuthAuthorizeWhen, operations::GhloAuthAuthorizeThen),
+        F: FnOnce(operations::GhlOauthAuthorizeWhen, operations::GhlOauthAuthorizeThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::GhloAuthAuthorizeWhen::new(when),
-                operations::GhloAuthAuthorizeThen::new(then),
+                operations::GhlOauthAuthorizeWhen::new(when),
+                operations::GhlOauthAuthorizeThen::new(then),
             )
         })
     }
-    fn ghlo_auth_callback<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    fn ghl_oauth_callback<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::GhloAuthCallbackWhen, operations::GhloAuthCallbackThen),
+        F: FnOnce(operations::GhlOauthCallbackWhen, operations::GhlOauthCallbackThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::GhloAuthCallbackWhen::new(when),
-                operations::GhloAuthCallbackThen::new(then),
+                operations::GhlOauthCallbackWhen::new(when),
+                operations::GhlOauthCallbackThen::new(then),
             )
         })
     }
@@ -10025,6 +10720,20 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::GhlSetupStatusWhen::new(when),
                 operations::GhlSetupStatusThen::new(then),
+            )
+        })
+    }
+    fn get_organization_profile<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::GetOrganizationProfileWhen,
+            operations::GetOrganizationProfileThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetOrganizationProfileWhen::new(when),
+                operations::GetOrganizationProfileThen::new(then),
             )
         })
     }
@@ -10201,14 +10910,14 @@ impl MockServerExt for ::httpmock::MockServer {
             )
         })
     }
-    fn discover_ur_ls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    fn discover_urls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(operations::DiscoverUrLsWhen, operations::DiscoverUrLsThen),
+        F: FnOnce(operations::DiscoverUrlsWhen, operations::DiscoverUrlsThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::DiscoverUrLsWhen::new(when),
-                operations::DiscoverUrLsThen::new(then),
+                operations::DiscoverUrlsWhen::new(when),
+                operations::DiscoverUrlsThen::new(then),
             )
         })
     }

@@ -38,7 +38,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = MockServer::start_async().await;
 //! let page = types::ListAgentsResponse {
-//!     data: vec![types::Agent { id: Some("a1".into()), ..Default::default() }],
+//!     data: vec![types::Agent::builder().id("a1").try_into()?],
 //!     success: Some(true),
 //!     ..Default::default()
 //! };
@@ -50,7 +50,7 @@
 //! let client = agni::Client::builder().api_key("k").base_url(server.base_url()).build()?;
 //! let agents = client.list_agents().limit(10).send().await?;
 //!
-//! assert_eq!(agents.data[0].id.as_deref(), Some("a1"));
+//! assert_eq!(agents.data[0].id, "a1");
 //! mock.assert_async().await;
 //! # Ok(())
 //! # }

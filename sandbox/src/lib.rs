@@ -362,9 +362,8 @@ impl Sandbox {
     ///     })
     ///     .send()
     ///     .await?;
-    /// let id = created.data.as_ref().and_then(|agent| agent.id.clone()).unwrap();
-    /// let fetched = client.get_agent().id(&id).send().await?;
-    /// assert_eq!(fetched.data.as_ref().and_then(|a| a.agent_name.as_deref()), Some("Maya"));
+    /// let fetched = client.get_agent().id(&created.data.id).send().await?;
+    /// assert_eq!(fetched.data.agent_name.as_deref(), Some("Maya"));
     /// # Ok(())
     /// # }
     /// ```

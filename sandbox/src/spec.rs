@@ -38,7 +38,8 @@ pub(crate) struct Route {
     pub operation: String,
     /// Whether the response is lowerCamelCase on the real service.
     pub camel_case: bool,
-    /// `false` for operations declaring `security: []` (health checks, Cal.com/GHL callbacks).
+    /// `false` for operations declaring `security: []` (health checks, Cal.com/GHL callbacks) or
+    /// an optional key (`{}` among the requirements: the appointment-management operations).
     pub needs_key: bool,
     pub query: Vec<QueryParam>,
     pub body: Option<Body>,
@@ -205,7 +206,7 @@ impl Route {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let needs_key = match operation.get("security") {
-            Some(security) => !is_empty_array(security),
+            Some(security) => !is_empty_array(security) && !allows_anonymous(security),
             None => global_security,
         };
         let segments = template
@@ -320,6 +321,15 @@ fn is_empty_array(value: &Value) -> bool {
     value.as_array().is_some_and(Vec::is_empty)
 }
 
+/// A `security` list with an empty requirement `{}`, which makes its credentials optional.
+fn allows_anonymous(value: &Value) -> bool {
+    value.as_array().is_some_and(|options| {
+        options
+            .iter()
+            .any(|o| o.as_object().is_some_and(|o| o.is_empty()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,7 +337,7 @@ mod tests {
     #[test]
     fn every_operation_is_routed() {
         let spec = Spec::get().unwrap();
-        assert_eq!(spec.routes.len(), 90);
+        assert_eq!(spec.routes.len(), 98);
         for route in &spec.routes {
             let path = route.template.replace('{', "x").replace('}', "");
             match spec.route(&route.method, &path) {

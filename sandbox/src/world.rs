@@ -188,12 +188,13 @@ impl Seed {
     /// Adds a voice; its `llm_model_id` says which model's list it appears in.
     ///
     /// ```
-    /// let seed = agni_sandbox::Seed::empty().with_voice(agni::types::Voice {
-    ///     llm_model_id: Some("my-model".into()),
-    ///     voice_name: Some("Nova".into()),
-    ///     ..Default::default()
-    /// });
+    /// let voice = agni::types::Voice::builder()
+    ///     .id("nova")
+    ///     .llm_model_id("my-model".to_owned())
+    ///     .voice_name("Nova".to_owned());
+    /// let seed = agni_sandbox::Seed::empty().with_voice(voice.try_into()?);
     /// assert_eq!(seed.voices.len(), 1);
+    /// # Ok::<(), agni::types::error::ConversionError>(())
     /// ```
     pub fn with_voice(mut self, voice: types::Voice) -> Self {
         self.voices.push(voice);
@@ -266,7 +267,7 @@ impl Default for Seed {
             voices: voices
                 .iter()
                 .map(|(model, id, name, real, gender)| types::Voice {
-                    id: Some((*id).to_owned()),
+                    id: (*id).to_owned(),
                     llm_model_id: Some((*model).to_owned()),
                     voice_name: Some((*name).to_owned()),
                     real_voice_id: Some((*real).to_owned()),
@@ -281,6 +282,7 @@ impl Default for Seed {
                         "https://cdn.ravan.ai/voices/{}.mp3",
                         real.to_lowercase()
                     )),
+                    extra: Default::default(),
                 })
                 .collect(),
             ..Seed::empty()
@@ -295,6 +297,8 @@ fn demo_number(iso_country: &str, number: &str) -> types::PhoneNumber {
         price: Some(1.15),
         per_minute_price_inbound: Some(0.0085),
         per_minute_price_outbound: Some(0.014),
+        telephony_type: None,
+        extra: Default::default(),
     }
 }
 
@@ -390,7 +394,9 @@ impl World {
             integrations: integrations::Integrations::default(),
         };
         for agent in seed.agents {
-            world.insert_agent(agent);
+            // A create request always converts into an agent (both are the same generated
+            // fields), so there is no failure to report here.
+            let _ = world.insert_agent(agent);
         }
         for tool in seed.tools {
             world.insert_tool(tool);
@@ -503,7 +509,7 @@ impl World {
             "ListDocuments" => self.list_documents(r),
             "ListKnowledgeBases" => self.list_knowledge_bases(r),
             "QueryKnowledgeBase" => self.query_knowledge_base(r),
-            "DiscoverURLs" => self.discover_urls(r),
+            "DiscoverUrls" => self.discover_urls(r),
             "RefreshKnowledgeBase" => self.refresh_knowledge_base(r),
             "ManageExclusions" => self.manage_exclusions(r),
             "ListExclusions" => self.list_exclusions(r),
@@ -536,6 +542,21 @@ fn new_id() -> String {
 /// The wall clock (chrono's `clock` feature is not enabled; `SystemTime` is enough).
 fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from(std::time::SystemTime::now())
+}
+
+/// The wall clock as the SDK's timestamp type, which every stored timestamp field holds.
+fn stamp() -> agni::Timestamp {
+    now().into()
+}
+
+/// A resource to store: the fields of `fields` (a request, or a JSON object) and its new `id`,
+/// which every resource type requires.
+fn with_id<T: DeserializeOwned>(fields: impl Serialize, id: &str) -> Result<T, Failure> {
+    let mut json = to_json(fields);
+    if let Value::Object(map) = &mut json {
+        map.insert("id".to_owned(), Value::String(id.to_owned()));
+    }
+    decode(&json)
 }
 
 /// ISO-8601 text, to the second, `Z` for UTC: `2026-11-01T10:00:00Z`.

@@ -404,7 +404,15 @@ impl fmt::Display for Error {
                 f.write_str("the response headers exceeded the HTTP client's limit")?
             }
             ErrorKind::Decode { status, path, .. } => {
-                write!(f, "cannot decode the answer (HTTP {status}) at `{path}`")?
+                // A required member that is absent (an envelope's `data`, a resource's `id`) is
+                // said in words: serde names it only in its message.
+                let missing = self
+                    .0
+                    .source
+                    .as_ref()
+                    .is_some_and(|source| source.to_string().starts_with("missing field"));
+                let at = if missing { ": it has no" } else { " at" };
+                write!(f, "cannot decode the answer (HTTP {status}){at} `{path}`")?
             }
             ErrorKind::Io { context } => f.write_str(context)?,
             ErrorKind::InvalidRequest { reason } => {

@@ -124,6 +124,7 @@ fn call_request(kind: CreateCallRequestType, agent_id: String) -> types::CreateC
         to_phone_number: None,
         metadata: Map::new(),
         prompt_dynamic_variables: Map::new(),
+        extra: Map::new(),
     }
 }
 

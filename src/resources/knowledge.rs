@@ -14,7 +14,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 
 use crate::{
     Client, Error, ResponseValue,
-    transport::{self, Auth, Buffered, Operation},
+    transport::{self, Buffered, Credential, Operation},
     types,
 };
 
@@ -22,7 +22,7 @@ use crate::{
 static OPERATION: Operation = Operation {
     id: "upload_knowledge_file",
     path: "/api/v1/rag/knowledge-base/{kb_id}/add-sources",
-    auth: Auth::ApiKey,
+    auth: &[Credential::ApiKey],
 };
 
 /// The kinds of file a knowledge base accepts.

@@ -48,13 +48,29 @@ fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error>
     }
 }
 
-/// Where in `body` decoding into `T` fails, as a serde path (`data[3].status`). Runs only on the
-/// failure path: it decodes again, tracking the path.
+/// Where in `body` decoding into `T` fails, as a serde path (`data[3].status`). A required member
+/// that is missing (a resource's `id`, an envelope's `data`) is named in the path too, since
+/// serde reports it at the object that lacks it. Runs only on the failure path: it decodes
+/// again, tracking the path.
 fn failing_path<T: DeserializeOwned>(body: &[u8]) -> String {
-    serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(body))
-        .err()
-        .map(|e| e.path().to_string())
-        .unwrap_or_else(|| ".".to_owned())
+    let Err(error) =
+        serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(body))
+    else {
+        return ".".to_owned();
+    };
+    let path = error.path().to_string();
+    match missing_field(error.inner()) {
+        Some(field) if path == "." => field,
+        Some(field) => format!("{path}.{field}"),
+        None => path,
+    }
+}
+
+/// `data` in serde's "missing field `data`": serde says a member is absent only in its message.
+fn missing_field(error: &serde_json::Error) -> Option<String> {
+    let message = error.to_string();
+    let field = message.strip_prefix("missing field `")?.split('`').next()?;
+    Some(field.to_owned())
 }
 
 /// The API error a 2xx body stands for when it is an envelope saying `"success": false`.

@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 pub(crate) use answer::{decode, envelope_failure};
 pub(crate) use attempt::Buffered;
 pub(crate) use execute::{Streamed, execute};
-pub(crate) use operation::{Auth, Operation};
+pub(crate) use operation::{Credential, Operation};
 pub(crate) use prepare::{check_range, path_segment};
 pub use retry::RetryPolicy;
 

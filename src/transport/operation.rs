@@ -9,18 +9,18 @@ pub(crate) struct Operation {
     pub id: &'static str,
     /// The path template, e.g. `/api/v1/agents/{id}/`: low-cardinality, for traces.
     pub path: &'static str,
-    /// The credential the operation's `security` names.
-    pub auth: Auth,
+    /// The credentials the operation's `security` accepts, in order of preference: the first
+    /// one the client holds is sent. Empty: none is sent.
+    pub auth: &'static [Credential],
 }
 
-/// Which credential an operation is sent with.
+/// A credential an operation accepts (an entry of its `security` list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
+pub(crate) enum Credential {
     /// The organisation's API key, as `X-Api-Key`.
     ApiKey,
     /// A dashboard user's JWT, as `Authorization: Bearer`.
-    #[allow(dead_code)] // Until the overlay declares the bearer-authenticated operations.
     Bearer,
-    /// Nothing: health checks, OAuth callbacks, and hops to a pre-signed URL.
-    None,
+    /// Nothing (`{}` in `security`): the credentials listed before it are optional.
+    Anonymous,
 }

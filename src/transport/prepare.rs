@@ -7,8 +7,13 @@ use std::fmt::Display;
 use percent_encoding::percent_decode_str;
 use reqwest::Request;
 
-use super::{Auth, Operation};
-use crate::{ClientState, Error};
+use reqwest::header::{HeaderName, HeaderValue};
+
+use super::{Credential, Operation};
+use crate::{
+    ClientState, Error,
+    client::{API_KEY_ENV, BEARER_TOKEN_ENV},
+};
 
 /// Adds the credential and the per-client extras to `request`, or refuses it (nothing sent)
 /// when the operation needs a credential the client does not have.
@@ -17,21 +22,7 @@ pub(crate) fn prepare(
     operation: &Operation,
     request: &mut Request,
 ) -> Result<(), Error> {
-    let credential = match operation.auth {
-        Auth::None => None,
-        Auth::ApiKey => Some(state.api_key_header().ok_or_else(|| {
-            Error::invalid_request(
-                "this operation needs an API key: call `.api_key(..)` on the client builder \
-                 or set RAVAN_API_KEY",
-            )
-        })?),
-        Auth::Bearer => Some(state.bearer_header().ok_or_else(|| {
-            Error::invalid_request(
-                "this operation needs a bearer token (a dashboard JWT): call \
-                 `.bearer_token(..)` on the client builder or set RAVAN_BEARER_TOKEN",
-            )
-        })?),
-    };
+    let credential = credential(state, operation)?;
     let options = state.options();
     let headers = request.headers_mut();
     for (name, value) in &options.headers {
@@ -47,6 +38,43 @@ pub(crate) fn prepare(
             .extend_pairs(options.query.iter());
     }
     Ok(())
+}
+
+/// The first of the operation's accepted credentials the client holds; `None` when it accepts
+/// none or accepts going without one; an error naming what to configure otherwise.
+fn credential<'a>(
+    state: &'a ClientState,
+    operation: &Operation,
+) -> Result<Option<(HeaderName, &'a HeaderValue)>, Error> {
+    for accepted in operation.auth {
+        let held = match accepted {
+            Credential::ApiKey => state.api_key_header(),
+            Credential::Bearer => state.bearer_header(),
+            Credential::Anonymous => return Ok(None),
+        };
+        if held.is_some() {
+            return Ok(held);
+        }
+    }
+    if operation.auth.is_empty() {
+        return Ok(None);
+    }
+    let key = format!("an API key: call `.api_key(..)` on the client builder or set {API_KEY_ENV}");
+    let token = format!(
+        "a bearer token (a dashboard JWT): call `.bearer_token(..)` on the client builder or set \
+         {BEARER_TOKEN_ENV}"
+    );
+    let needs = match (
+        operation.auth.contains(&Credential::ApiKey),
+        operation.auth.contains(&Credential::Bearer),
+    ) {
+        (true, true) => format!("{key}, or {token}"),
+        (true, false) => key,
+        (false, _) => token,
+    };
+    Err(Error::invalid_request(format!(
+        "this operation needs {needs}"
+    )))
 }
 
 /// Percent-encodes one path parameter, refusing values that would make the URL name another

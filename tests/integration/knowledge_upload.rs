@@ -124,14 +124,17 @@ async fn multipart_request_on_the_wire_and_typed_answer() {
         .as_ref()
         .and_then(|d| d.knowledge_base.as_ref())
         .expect("knowledge_base");
-    assert_eq!(kb.knowledge_base_id.as_deref(), Some(KB_ID));
+    assert_eq!(kb.knowledge_base_id, KB_ID);
     assert_eq!(kb.knowledge_base_name.as_deref(), Some("Handbook"));
     assert_eq!(kb.knowledge_base_sources.len(), 1);
     assert_eq!(
         kb.knowledge_base_sources[0].source_name.as_deref(),
         Some("handbook.pdf")
     );
-    assert_eq!(kb.created_timestamp, Some(1_732_600_000));
+    assert_eq!(
+        kb.created_timestamp,
+        agni::Timestamp::from_epoch(1_732_600_000.0)
+    );
 
     // The request.
     let seen = server.seen();

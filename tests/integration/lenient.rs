@@ -1,16 +1,21 @@
-//! Lenient decoding of the generated types (the pass in `codegen/src/lenient.rs`, the helpers in
-//! `src/lenient.rs`): every documented response example must decode to the same value whether its
-//! keys are snake_case or lowerCamelCase and whether its numbers are numbers or strings, as the
-//! protojson service sends them; plus the specific quirks from `agni-api/QUIRKS.md`.
+//! Lenient decoding of the generated types (the passes in `codegen/src/{lenient,enums,extra}.rs`,
+//! the helpers in `src/model/`): every documented response example must decode to the same value
+//! whether its keys are snake_case or lowerCamelCase and whether its numbers are numbers or
+//! strings, as the protojson service sends them; plus the specific quirks from
+//! `agni-api/QUIRKS.md`: enum spellings, timestamps in every form, an agent's tools in every
+//! shape, unknown fields kept.
 
-use std::{collections::BTreeMap, fmt::Debug, fs, path::Path};
+use std::{collections::BTreeMap, fmt::Debug};
 
 use agni::types;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-/// Checks that every variant decodes like the original example, for one response type.
-type Check = fn(&Value, &[(&str, Value)]);
+use crate::openapi::{Document, without_empty_members};
+
+/// Checks that the original example decodes and round-trips (to the second value, the example
+/// with its timestamps as the SDK writes them), and that every variant decodes like it.
+type Check = fn(&Value, &Value, &[(&str, Value)]);
 
 /// One row per operation whose 200 response documents a JSON `example`:
 /// (operationId, response schema, the typed decode check).
@@ -24,6 +29,21 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
         "CreateCall",
         "CreateCallResponse",
         same_decode::<types::CreateCallResponse>,
+    ),
+    (
+        "AssignCalcomAccountToAgent",
+        "AssignCalcomAccountResponse",
+        same_decode::<types::AssignCalcomAccountResponse>,
+    ),
+    (
+        "GetAgentCalcomInfo",
+        "GetAgentCalcomInfoResponse",
+        same_decode::<types::GetAgentCalcomInfoResponse>,
+    ),
+    (
+        "GetAgentCalcomStatus",
+        "GetAgentCalcomStatusResponse",
+        same_decode::<types::GetAgentCalcomStatusResponse>,
     ),
     (
         "GetCallSessionDetail",
@@ -46,22 +66,16 @@ const EXAMPLES: &[(&str, &str, Check)] = &[
         same_decode::<types::ListVoicesResponse>,
     ),
     (
-        "SaveGHLCallData",
+        "SaveGhlCallData",
         "Envelope",
         same_decode::<types::Envelope>,
     ),
 ];
 
-fn spec() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.yaml");
-    let text = fs::read_to_string(path).expect("read openapi.yaml");
-    serde_saphyr::from_str(&text).expect("openapi.yaml parses")
-}
-
 /// operationId -> (response schema name, example) for every 2xx JSON response with an `example`.
-fn documented_examples(spec: &Value) -> BTreeMap<String, (String, Value)> {
+fn documented_examples(spec: &Document) -> BTreeMap<String, (String, Value)> {
     let mut out = BTreeMap::new();
-    for item in spec["paths"].as_object().expect("paths").values() {
+    for item in spec.root["paths"].as_object().expect("paths").values() {
         for op in item.as_object().expect("path item").values() {
             let Some(responses) = op.get("responses").and_then(Value::as_object) else {
                 continue;
@@ -93,14 +107,15 @@ fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
 
 fn same_decode<T: DeserializeOwned + serde::Serialize + PartialEq + Debug>(
     original: &Value,
+    written: &Value,
     variants: &[(&str, Value)],
 ) {
     let expected: T = decode(original).unwrap_or_else(|e| panic!("original example: {e}"));
     // The example must really be this type: nothing it carries may be dropped as unknown.
     let back = serde_json::to_value(&expected).unwrap();
     assert_eq!(
-        prune(&back),
-        prune(original),
+        without_empty_members(&back),
+        without_empty_members(written),
         "the example does not round-trip through the type"
     );
     for (name, variant) in variants {
@@ -112,53 +127,18 @@ fn same_decode<T: DeserializeOwned + serde::Serialize + PartialEq + Debug>(
     }
 }
 
-/// Drops nulls and empty objects/arrays, which serialization leaves out.
-fn prune(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), prune(v)))
-                .filter(|(_, v)| !is_empty(v))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(prune).collect()),
-        other => other.clone(),
-    }
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Object(map) => map.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        _ => false,
-    }
-}
-
-/// Follows `$ref`s into `#/components/schemas`.
-fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            let name = reference
-                .strip_prefix("#/components/schemas/")
-                .expect("local $ref");
-            resolve(spec, &spec["components"]["schemas"][name])
-        }
-        None => schema,
-    }
-}
-
 /// Rewrites `value` as the service might send it, guided by its schema: `key` renames the
-/// properties the schema declares, `numbers` turns declared integers/numbers into strings.
+/// properties the schema declares, `numbers` turns declared integers/numbers (and epoch
+/// timestamps) into strings.
 /// Free-form objects (no `properties`) are left alone, as protojson leaves a `Struct`'s keys.
 fn rewrite(
-    spec: &Value,
+    spec: &Document,
     schema: &Value,
     value: &Value,
     key: fn(&str) -> String,
     numbers: bool,
 ) -> Value {
-    let schema = resolve(spec, schema);
+    let schema = spec.resolve(schema);
     match value {
         Value::Object(map) if schema.get("properties").is_some() => {
             let properties = &schema["properties"];
@@ -177,8 +157,11 @@ fn rewrite(
                 .map(|v| rewrite(spec, &schema["items"], v, key, numbers))
                 .collect(),
         ),
+        // Epoch timestamps (knowledge bases) are 64-bit integers to protojson, quoted like any.
         Value::Number(n)
-            if numbers && matches!(schema["type"].as_str(), Some("integer" | "number")) =>
+            if numbers
+                && (matches!(schema["type"].as_str(), Some("integer" | "number"))
+                    || schema["format"] == "date-time") =>
         {
             Value::String(n.to_string())
         }
@@ -223,7 +206,7 @@ fn to_snake(name: &str) -> String {
 
 #[test]
 fn every_documented_example_has_a_row() {
-    let documented = documented_examples(&spec());
+    let documented = documented_examples(&Document::load());
     let documented: BTreeMap<&str, &str> = documented
         .iter()
         .map(|(id, (schema, _))| (id.as_str(), schema.as_str()))
@@ -244,7 +227,7 @@ fn every_documented_example_has_a_row() {
 
 #[test]
 fn examples_decode_in_every_spelling() {
-    let spec = spec();
+    let spec = Document::load();
     let documented = documented_examples(&spec);
     let (mut respelled, mut stringified) = (0, 0);
     for (id, schema_name, check) in EXAMPLES {
@@ -269,7 +252,7 @@ fn examples_decode_in_every_spelling() {
             ),
             ("snake_case, numbers as strings", variant(to_snake, true)),
         ];
-        check(example, &variants);
+        check(example, &spec.canonical_times(&schema, example), &variants);
     }
     // Guard against a rewrite that silently does nothing.
     assert!(respelled >= 5, "few examples were respelled: {respelled}");
@@ -290,7 +273,7 @@ fn meta_numbers_may_be_strings() {
     );
 
     let session: types::CallSession =
-        decode(&json!({"costTotal": "0.42", "durationSec": "42"})).unwrap();
+        decode(&json!({"id": "s1", "costTotal": "0.42", "durationSec": "42"})).unwrap();
     assert_eq!(
         (session.cost_total, session.duration_sec),
         (Some(0.42), Some(42))
@@ -308,16 +291,14 @@ fn meta_numbers_may_be_strings() {
 
 #[test]
 fn unknown_enum_values_are_kept() {
-    let response: types::ListAgentsResponse = decode(
-        &json!({"data": [{"status": "AGENT_STATUS_SUSPENDED"}, {"status": "AGENT_STATUS_ACTIVE"}]}),
-    )
+    let response: types::ListAgentsResponse = decode(&json!({"data": [
+        {"id": "a1", "status": "AGENT_STATUS_SUSPENDED"},
+        {"id": "a2", "status": "AGENT_STATUS_ACTIVE"}
+    ]}))
     .unwrap();
     let unknown = types::AgentStatus::Unknown("AGENT_STATUS_SUSPENDED".into());
     assert_eq!(response.data[0].status, Some(unknown.clone()));
-    assert_eq!(
-        response.data[1].status,
-        Some(types::AgentStatus::AgentStatusActive)
-    );
+    assert_eq!(response.data[1].status, Some(types::AgentStatus::Active));
     assert_eq!(
         serde_json::to_value(&unknown).unwrap(),
         json!("AGENT_STATUS_SUSPENDED")
@@ -325,10 +306,6 @@ fn unknown_enum_values_are_kept() {
     assert_eq!(
         serde_json::to_value(&response).unwrap()["data"][0]["status"],
         json!("AGENT_STATUS_SUSPENDED")
-    );
-    assert_eq!(
-        serde_json::to_value(types::AgentStatus::AgentStatusActive).unwrap(),
-        json!("AGENT_STATUS_ACTIVE")
     );
     // Display and FromStr agree with serde: the raw string in, the raw string out.
     assert_eq!(unknown.to_string(), "AGENT_STATUS_SUSPENDED");
@@ -338,13 +315,111 @@ fn unknown_enum_values_are_kept() {
             .unwrap(),
         unknown
     );
+}
+
+#[test]
+fn every_documented_enum_spelling_decodes_and_the_proto_name_is_sent() {
+    // The docs spell agent statuses `AGENT_STATUS_ACTIVE`, `ACTIVE` and `active`.
+    for spelling in ["AGENT_STATUS_ACTIVE", "ACTIVE", "active"] {
+        let status: types::AgentStatus = decode(&json!(spelling)).unwrap();
+        assert_eq!(status, types::AgentStatus::Active, "{spelling}");
+        assert_eq!(
+            spelling.parse::<types::AgentStatus>().ok(),
+            Some(status),
+            "{spelling}"
+        );
+    }
     assert_eq!(
-        types::AgentStatus::try_from("AGENT_STATUS_ACTIVE").unwrap(),
-        types::AgentStatus::AgentStatusActive
+        serde_json::to_value(types::AgentStatus::Inactive).unwrap(),
+        json!("AGENT_STATUS_INACTIVE")
     );
     assert_eq!(
-        types::AgentStatus::AgentStatusInactive.to_string(),
-        "AGENT_STATUS_INACTIVE"
+        types::AgentStatus::Active.to_string(),
+        "AGENT_STATUS_ACTIVE"
+    );
+    // Widget positions arrive as `bottom-right` from the v2 docs.
+    for spelling in ["BOT_POSITION_BOTTOM_RIGHT", "BOTTOM_RIGHT", "bottom-right"] {
+        let position: types::BotPosition = decode(&json!(spelling)).unwrap();
+        assert_eq!(position, types::BotPosition::BottomRight, "{spelling}");
+    }
+    // Create/update send the v3 docs' spelling, which an agent's status also decodes from.
+    let request = types::CreateAgentRequest::builder()
+        .status(types::AgentStatusSetting::Inactive)
+        .try_into()
+        .map(|r: types::CreateAgentRequest| serde_json::to_value(r).unwrap())
+        .unwrap();
+    assert_eq!(request["status"], json!("INACTIVE"));
+    let agent: types::Agent = decode(&json!({"id": "a1", "status": "INACTIVE"})).unwrap();
+    assert_eq!(agent.status, Some(types::AgentStatus::Inactive));
+    // GoHighLevel's "nothing left to do" is the empty string.
+    let next: types::GhlSetupStatusResponseDataNextStep = decode(&json!("")).unwrap();
+    assert_eq!(next, types::GhlSetupStatusResponseDataNextStep::Empty);
+}
+
+#[test]
+fn timestamps_decode_in_every_form_the_service_sends() {
+    let agent: types::Agent = decode(&json!({
+        "id": "a1",
+        "createdAt": "2026-06-11 10:57:40.229069 +0000 UTC",
+        "updatedAt": "2026-06-11T12:57:40.229069+02:00"
+    }))
+    .unwrap();
+    assert_eq!(agent.created_at, agent.updated_at);
+    assert_eq!(
+        serde_json::to_value(&agent).unwrap()["created_at"],
+        json!("2026-06-11T10:57:40.229069Z")
+    );
+    let kb: types::KnowledgeBase = decode(&json!({
+        "knowledge_base_id": "kb1",
+        "created_timestamp": 1767225600,
+        "last_updated_timestamp": "1767229200"
+    }))
+    .unwrap();
+    assert_eq!(
+        kb.created_timestamp.unwrap().to_string(),
+        "2026-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        kb.last_updated_timestamp.unwrap().to_string(),
+        "2026-01-01T01:00:00Z"
+    );
+    // Not started yet: null, absent, or the empty string.
+    let campaign: types::Campaign =
+        decode(&json!({"id": "c1", "startedAt": "", "completedAt": null})).unwrap();
+    assert_eq!((campaign.started_at, campaign.completed_at), (None, None));
+    // Anything else fails, naming the field.
+    let error = decode::<types::Campaign>(&json!({"id": "c1", "createdAt": "soon"}))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("\"soon\""), "{error}");
+}
+
+#[test]
+fn an_agents_tools_decode_in_every_documented_shape() {
+    let tools = |selected: Value| {
+        let agent: types::Agent = decode(&json!({"id": "a1", "selectedTools": selected})).unwrap();
+        agent.selected_tools.map(agni::SelectedTools::into_vec)
+    };
+    let none: Vec<String> = Vec::new();
+    assert_eq!(tools(json!(null)), None);
+    assert_eq!(tools(json!({})), Some(none.clone()));
+    assert_eq!(tools(json!([])), Some(none));
+    assert_eq!(
+        tools(json!(["t1", "t2"])),
+        Some(vec!["t1".into(), "t2".into()])
+    );
+    assert_eq!(
+        tools(json!([{"id": "t1", "name": "Lookup"}, {}])),
+        Some(vec!["t1".into()])
+    );
+    // Sent as the current docs show it: an array of tool ids.
+    let request: types::UpdateAgentRequest = types::UpdateAgentRequest::builder()
+        .selected_tools(agni::SelectedTools::from(["t1"]))
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(request).unwrap(),
+        json!({"selected_tools": ["t1"]})
     );
 }
 
@@ -353,32 +428,104 @@ fn null_means_absent() {
     let agents: types::ListAgentsResponse = decode(&json!({"data": null, "meta": null})).unwrap();
     assert!(agents.data.is_empty() && agents.meta.is_none());
 
-    let kb: types::KnowledgeBaseResponse =
-        decode(&json!({"data": {"knowledge_base_sources": null, "created_timestamp": null}}))
-            .unwrap();
-    let kb = kb.data.unwrap();
+    let kb: types::KnowledgeBaseResponse = decode(&json!({"data": {
+        "knowledge_base_id": "kb1", "knowledge_base_sources": null, "created_timestamp": null
+    }}))
+    .unwrap();
+    let kb = kb.data;
     assert!(kb.knowledge_base_sources.is_empty() && kb.created_timestamp.is_none());
 
     let agent: types::Agent =
-        decode(&json!({"integrations": null, "selectedTools": null, "status": null})).unwrap();
-    assert_eq!(agent, types::Agent::default());
+        decode(&json!({"id": "a1", "integrations": null, "selectedTools": null, "status": null}))
+            .unwrap();
+    let bare: types::Agent = types::Agent::builder().id("a1").try_into().unwrap();
+    assert_eq!(agent, bare);
 
-    // Absent still decodes too.
-    let empty: types::KnowledgeBase = decode(&json!({})).unwrap();
-    assert_eq!(empty, types::KnowledgeBase::default());
+    // Absent still decodes too; only the id must be there.
+    let empty: types::KnowledgeBase = decode(&json!({"knowledge_base_id": "kb1"})).unwrap();
+    let bare: types::KnowledgeBase = types::KnowledgeBase::builder()
+        .knowledge_base_id("kb1")
+        .try_into()
+        .unwrap();
+    assert_eq!(empty, bare);
+}
+
+/// `client.get_agent().id(x).send().await?.data` is the agent, or an error that says what the
+/// answer lacks.
+#[tokio::test]
+async fn a_missing_id_or_data_fails_naming_it() {
+    use agni::prelude::*;
+
+    let server = httpmock::MockServer::start_async().await;
+    let client = crate::wire::client(&server);
+    for (body, missing) in [
+        (json!({"success": true}), "data"),
+        (
+            json!({"success": true, "data": {"agentName": "R"}}),
+            "data.id",
+        ),
+    ] {
+        server.reset_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method("GET").path("/api/v1/agents/a1/");
+                then.status(200).json_body(body);
+            })
+            .await;
+        let error = client.get_agent().id("a1").send().await.unwrap_err();
+        assert!(
+            matches!(error.kind(), agni::ErrorKind::Decode { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("get_agent: cannot decode the answer (HTTP 200 OK): it has no `{missing}`")
+        );
+    }
 }
 
 #[test]
-fn unknown_fields_are_ignored() {
+fn unknown_fields_are_kept() {
     let response: types::ListAgentsResponse = decode(&json!({
         "success": true,
         "traceId": "abc",
-        "data": [{"agentName": "Receptionist", "futureSetting": {"nested": [1, 2]}}],
+        "data": [{"id": "a1", "agentName": "Receptionist", "futureSetting": {"nested": [1, 2]}}],
         "meta": {"total": "1", "nextCursor": "x"}
     }))
     .unwrap();
-    assert_eq!(response.data[0].agent_name.as_deref(), Some("Receptionist"));
-    assert_eq!(response.meta.unwrap().total, Some(1));
+    let agent = &response.data[0];
+    assert_eq!(agent.agent_name.as_deref(), Some("Receptionist"));
+    assert_eq!(response.extra["traceId"], json!("abc"));
+    assert_eq!(agent.extra["futureSetting"], json!({"nested": [1, 2]}));
+    let meta = response.meta.as_ref().unwrap();
+    assert_eq!(meta.total, Some(1));
+    assert_eq!(meta.extra["nextCursor"], json!("x"));
+    // A known field is known in either spelling: neither lands in `extra`.
+    assert_eq!(agent.extra.len(), 1, "{:?}", agent.extra);
+    let snake: types::Agent =
+        decode(&json!({"id": "a1", "agent_name": "R", "voice_id": "v"})).unwrap();
+    let camel: types::Agent =
+        decode(&json!({"id": "a1", "agentName": "R", "voiceId": "v"})).unwrap();
+    assert_eq!(snake, camel);
+    assert!(snake.extra.is_empty(), "{:?}", snake.extra);
+    // And they go back out as they came.
+    assert_eq!(
+        serde_json::to_value(&response).unwrap()["data"][0]["futureSetting"],
+        json!({"nested": [1, 2]})
+    );
+}
+
+#[test]
+fn requests_can_carry_fields_the_sdk_does_not_know() {
+    let request: types::CreateAgentRequest = types::CreateAgentRequest::builder()
+        .agent_name("Receptionist".to_string())
+        .extra("futureSetting", json!({"level": 2}))
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"agent_name": "Receptionist", "futureSetting": {"level": 2}})
+    );
 }
 
 #[test]
@@ -386,24 +533,27 @@ fn requests_still_serialize_as_the_spec_spells_them() {
     let request: types::CreateAgentRequest = types::CreateAgentRequest::builder()
         .agent_name("Receptionist".to_string())
         .max_call_duration_ms(60_000)
+        .prompt("You are Riley.".to_string())
         .try_into()
         .unwrap();
     let body = serde_json::to_value(&request).unwrap();
     assert_eq!(
         body,
-        json!({"agent_name": "Receptionist", "max_call_duration_ms": 60_000})
+        json!({"agent_name": "Receptionist", "max_call_duration_ms": 60_000, "prompt": "You are Riley."})
     );
 
     // Decoding accepts either spelling; encoding goes back to the spec's.
-    let camel: types::CreateAgentRequest =
-        decode(&json!({"agentName": "Receptionist", "maxCallDurationMs": "60000"})).unwrap();
+    let camel: types::CreateAgentRequest = decode(&json!({
+        "agentName": "Receptionist", "maxCallDurationMs": "60000", "prompt": "You are Riley."
+    }))
+    .unwrap();
     assert_eq!(serde_json::to_value(&camel).unwrap(), body);
 
     // A camelCase-declared schema keeps its camelCase on the way out.
     let session: types::CallSession =
-        decode(&json!({"agent_name": "R", "cost_total": 1.5})).unwrap();
+        decode(&json!({"id": "s1", "agent_name": "R", "cost_total": 1.5})).unwrap();
     assert_eq!(
         serde_json::to_value(&session).unwrap(),
-        json!({"agentName": "R", "costTotal": 1.5})
+        json!({"id": "s1", "agentName": "R", "costTotal": 1.5})
     );
 }

@@ -2,10 +2,12 @@
 //! server on loopback. `support` holds what the modules share: the scriptable raw-TCP server
 //! and the capture of tracing output.
 
+mod catalog;
 mod errors;
 mod faults;
 mod knowledge_upload;
 mod lenient;
+mod openapi;
 mod recordings;
 mod support;
 mod wire;

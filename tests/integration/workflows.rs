@@ -49,7 +49,7 @@ async fn streams_several_pages_until_meta_total() {
         .try_collect()
         .await
         .expect("all pages");
-    let ids: Vec<_> = all.iter().filter_map(|c| c.id.as_deref()).collect();
+    let ids: Vec<_> = all.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["c0", "c1", "c2", "c3", "c4"]);
     for page in pages {
         page.assert_calls(1);
@@ -149,7 +149,7 @@ async fn call_sessions_page_by_number_from_data_call_sessions() {
         .try_collect()
         .await
         .expect("sessions");
-    let ids: Vec<_> = sessions.iter().filter_map(|s| s.id.as_deref()).collect();
+    let ids: Vec<_> = sessions.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["s1", "s2", "s3"]);
     assert_eq!(sessions[0].cost_total, Some(0.42));
     first.assert_calls(1);

@@ -14,20 +14,21 @@ fn client(server: &MockServer) -> Client {
 }
 
 fn agent(id: &str, name: &str) -> types::Agent {
-    types::Agent {
-        id: Some(id.into()),
-        agent_name: Some(name.into()),
-        ..Default::default()
-    }
+    types::Agent::builder()
+        .id(id)
+        .agent_name(name.to_owned())
+        .try_into()
+        .expect("an agent with an id")
 }
 
 #[tokio::test]
 async fn get_with_a_path_parameter_matches_only_that_id() {
     let server = MockServer::start_async().await;
     let answer = types::GetAgentResponse {
-        data: Some(agent("a1", "Front desk")),
+        data: agent("a1", "Front desk"),
         success: Some(true),
-        ..Default::default()
+        message: None,
+        extra: Default::default(),
     };
     let mock = server.get_agent(|when, then| {
         when.id("a1");
@@ -64,9 +65,10 @@ async fn post_matches_the_typed_body_exactly() {
         ..Default::default()
     };
     let created = types::CreateAgentResponse {
-        data: Some(agent("a9", "Front desk")),
+        data: agent("a9", "Front desk"),
         success: Some(true),
-        ..Default::default()
+        message: None,
+        extra: Default::default(),
     };
     let mock = server.create_agent(|when, then| {
         when.body(&request);
@@ -104,7 +106,7 @@ async fn typed_error_answers_become_agni_errors() {
     let unauthorized = server.list_agents(|when, then| {
         when.limit(5).offset(None);
         then.unauthorized(&types::ErrorBody {
-            code: Some(16),
+            code: Some(16.into()),
             message: Some("invalid api key".into()),
             ..Default::default()
         });
@@ -165,7 +167,7 @@ async fn into_inner_reaches_plain_httpmock_for_what_the_spec_does_not_describe()
         .send()
         .await
         .expect("decoded leniently");
-    let data = got.into_inner().data.expect("data");
+    let data = got.into_inner().data;
     assert_eq!(data.agent_name.as_deref(), Some("camelCase on the wire"));
     mock.assert_async().await;
 }

@@ -3,18 +3,20 @@
 use serde_json::Value;
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Paging, World, decode, iso, new_id, not_found, now, ok,
-    ok_page, patch, to_json,
+    ApiReply, ApiRequest, Failure, Handled, Paging, World, decode, new_id, not_found, ok, ok_page,
+    patch, stamp, to_json, with_id,
 };
 use agni::types;
 
 impl World {
     /// Stores a new agent built from a create request; returns its id.
-    pub(super) fn insert_agent(&mut self, request: types::CreateAgentRequest) -> String {
+    pub(super) fn insert_agent(
+        &mut self,
+        request: types::CreateAgentRequest,
+    ) -> Result<String, Failure> {
         let id = new_id();
-        let stamp = iso(now());
-        let mut agent: types::Agent = serde_json::from_value(to_json(&request)).unwrap_or_default();
-        agent.id = Some(id.clone());
+        let stamp = stamp();
+        let mut agent: types::Agent = with_id(&request, &id)?;
         agent.organization_id = Some(self.org_id.clone());
         if agent.agent_name.is_none() {
             agent.agent_name = Some(
@@ -24,24 +26,29 @@ impl World {
                     .unwrap_or_else(|| "Untitled agent".into()),
             );
         }
-        agent.status = Some(types::AgentStatus::AgentStatusActive);
-        agent.start_speaker.get_or_insert_with(|| "agent".into());
-        agent.created_at = Some(stamp.clone());
+        agent.status = Some(types::AgentStatus::Active);
+        agent
+            .start_speaker
+            .get_or_insert(types::StartSpeaker::Agent);
+        agent.created_at = Some(stamp);
         agent.updated_at = Some(stamp);
         self.agents.insert(id.clone(), agent);
-        id
+        Ok(id)
     }
 
     pub(super) fn insert_tool(&mut self, request: types::CreateAgentToolRequest) -> String {
         let id = new_id();
         let tool = types::AgentTool {
-            id: Some(id.clone()),
+            id: id.clone(),
             organization_id: Some(self.org_id.clone()),
             is_active: Some(true),
             name: request.name,
             description: request.description,
             type_: request.type_.or_else(|| Some("webhook".into())),
             definition: request.definition,
+            agent_id: None,
+            enabled_functions: None,
+            extra: request.extra,
         };
         self.tools.insert(id.clone(), tool);
         id
@@ -58,7 +65,7 @@ impl World {
 
     pub(super) fn create_agent(&mut self, r: &ApiRequest) -> Handled {
         let request: types::CreateAgentRequest = decode(&r.body)?;
-        let id = self.insert_agent(request);
+        let id = self.insert_agent(request)?;
         ok("agent created successfully", self.agent(&id)?)
     }
 
@@ -77,7 +84,7 @@ impl World {
             &r.body,
             &["selected_tools", "integrations", "ivr_options"],
         )?;
-        updated.updated_at = Some(iso(now()));
+        updated.updated_at = Some(stamp());
         self.agents.insert(id.to_owned(), updated);
         ok("agent updated successfully", self.agent(id)?)
     }
@@ -106,7 +113,7 @@ impl World {
             .get_mut(id)
             .ok_or_else(|| not_found("agent", id))?;
         agent.status = Some(status);
-        agent.updated_at = Some(iso(now()));
+        agent.updated_at = Some(stamp());
         ok("agent status updated successfully", self.agent(id)?)
     }
 
@@ -158,18 +165,16 @@ impl World {
     pub(super) fn create_widget(&mut self, r: &ApiRequest) -> Handled {
         let request: types::CreateWidgetSettingsRequest = decode(&r.body)?;
         let id = new_id();
-        let stamp = iso(now());
-        let mut widget: types::WidgetSettings =
-            serde_json::from_value(to_json(&request)).unwrap_or_default();
-        widget.id = Some(id.clone());
+        let stamp = stamp();
+        let mut widget: types::WidgetSettings = with_id(&request, &id)?;
         widget.is_active = Some(true);
         widget
             .bot_position
-            .get_or_insert(types::BotPosition::BotPositionBottomRight);
+            .get_or_insert(types::BotPosition::BottomRight);
         widget.bot_name.get_or_insert_with(|| "Assistant".into());
         widget.language.get_or_insert_with(|| "en".into());
         widget.bot_auto_start.get_or_insert(false);
-        widget.created_at = Some(stamp.clone());
+        widget.created_at = Some(stamp);
         widget.updated_at = Some(stamp);
         self.widgets.insert(id.clone(), widget);
         ok("widget settings created successfully", self.widget(&id)?)
@@ -189,7 +194,7 @@ impl World {
             &r.body,
             &["theme", "custom_form_fields"],
         )?;
-        updated.updated_at = Some(iso(now()));
+        updated.updated_at = Some(stamp());
         self.widgets.insert(id.to_owned(), updated);
         ok("widget settings updated successfully", self.widget(id)?)
     }
@@ -201,7 +206,7 @@ impl World {
             .get_mut(id)
             .ok_or_else(|| not_found("widget settings", id))?;
         widget.is_active = Some(false);
-        widget.updated_at = Some(iso(now()));
+        widget.updated_at = Some(stamp());
         Ok(ApiReply::Empty)
     }
 

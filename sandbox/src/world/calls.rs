@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     ApiReply, ApiRequest, Failure, Handled, Table, WebhookShape, World, contains_ci, decode, iso,
-    new_id, normalize_e164, not_found, now, ok, spread, to_json,
+    new_id, normalize_e164, not_found, now, ok, spread, stamp, to_json,
 };
 use agni::types;
 
@@ -63,15 +63,15 @@ impl Call {
         }
     }
 
-    /// The list item (`CallSession`, camelCase on the wire).
-    fn session(&self) -> types::CallSession {
-        let mut session: types::CallSession =
-            serde_json::from_value(to_json(&self.detail)).unwrap_or_default();
+    /// The list item (`CallSession`, camelCase on the wire); `None` only if the detail could
+    /// not be read as one, which the two generated types' shared fields rule out.
+    fn session(&self) -> Option<types::CallSession> {
+        let mut session: types::CallSession = serde_json::from_value(to_json(&self.detail)).ok()?;
         session.caller_name = self.caller_name.clone();
         session.caller_email = self.caller_email.clone();
         session.prompt_dynamic_variables = self.prompt_dynamic_variables.clone();
         session.error_message = Some(String::new());
-        session
+        Some(session)
     }
 }
 
@@ -180,7 +180,7 @@ impl World {
     /// Creates a call session in progress; returns its id.
     pub(super) fn place_call(&mut self, new: NewCall) -> String {
         let id = new_id();
-        let stamp = iso(now());
+        let stamp = stamp();
         let agent = self.agents.get(&new.agent_id);
         let agent_name = agent
             .and_then(|a| a.agent_name.clone().or_else(|| a.name.clone()))
@@ -191,7 +191,7 @@ impl World {
             .as_deref()
             .and_then(|id| self.contacts.rows.get(id));
         let detail = types::CallSessionDetail {
-            id: Some(id.clone()),
+            id: id.clone(),
             room_id: Some(format!("call_{id}")),
             organization_id: Some(self.org_id.clone()),
             agent_id: Some(new.agent_id.clone()),
@@ -201,9 +201,19 @@ impl World {
             callee_number: new.callee_number,
             status: Some("in_progress".into()),
             metadata: new.metadata,
-            created_at: Some(stamp.clone()),
+            created_at: Some(stamp),
             started_at: Some(stamp),
-            ..Default::default()
+            call_latency_ms: None,
+            cost_total: None,
+            credit_breakdown: None,
+            disconnect_reason: None,
+            duration_sec: None,
+            ended_at: None,
+            post_call_analysis_result: Map::new(),
+            recording_url: None,
+            summary: None,
+            transcripts: Vec::new(),
+            extra: Map::new(),
         };
         let call = Call {
             detail,
@@ -225,7 +235,7 @@ impl World {
             .rows
             .values()
             .filter(|call| call.in_progress())
-            .filter_map(|call| call.detail.id.clone())
+            .map(|call| call.detail.id.clone())
             .collect();
         for id in ids {
             self.finish_call(&id);
@@ -248,12 +258,7 @@ impl World {
         );
         let turns = conversation(&agent_name, greeting, outbound);
         let duration = 25 + spread(id, 95) as i32; // 25..120 s
-        let started = call
-            .detail
-            .started_at
-            .as_deref()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map_or_else(now, |t| t.with_timezone(&Utc));
+        let started = call.detail.started_at.map_or_else(now, DateTime::from);
         let step = i64::from(duration) * 1000 / turns.len() as i64;
         call.detail.transcripts = turns
             .into_iter()
@@ -264,7 +269,9 @@ impl World {
                 message: Some(types::CallTranscriptMessage {
                     role: Some(role.to_owned()),
                     content: Some(content),
+                    extra: Map::new(),
                 }),
+                extra: Map::new(),
             })
             .collect();
         let minutes = f64::from(duration) / 60.0;
@@ -277,7 +284,7 @@ impl World {
         let total_credits = ((model_credits + provider_credits) * 100.0).round() / 100.0;
         call.detail.status = Some("completed".into());
         call.detail.duration_sec = Some(duration);
-        call.detail.ended_at = Some(iso(started + Duration::seconds(i64::from(duration))));
+        call.detail.ended_at = Some((started + Duration::seconds(i64::from(duration))).into());
         call.detail.disconnect_reason = Some("user_hangup".into());
         call.detail.summary = Some(format!(
             "The caller asked to book an appointment for next week. {agent_name} offered Tuesday at 10am or Thursday at 2pm, and booked Tuesday at 10am."
@@ -293,6 +300,7 @@ impl World {
             provider_managed: Some(true),
             telephony_type: Some(if outbound { "twilio" } else { "web" }.into()),
             total_credits: Some(total_credits),
+            extra: Map::new(),
         });
         let analysis = json!({
             "sentiment": "positive",
@@ -329,7 +337,7 @@ impl World {
         let request: types::CreateCallRequest = decode(&r.body)?;
         let agent_id = super::required(Some(request.agent_id.as_str()), "agent_id")?.to_owned();
         let agent = self.agent(&agent_id)?;
-        if agent.status == Some(types::AgentStatus::AgentStatusInactive) {
+        if agent.status == Some(types::AgentStatus::Inactive) {
             return Err(Failure::FailedPrecondition(format!(
                 "agent {agent_id:?} is inactive; activate it before calling"
             )));
@@ -359,7 +367,7 @@ impl World {
                     )));
                 }
                 new.channel = "outbound_call";
-                new.contact_id = self.contact_by_phone(&to).and_then(|c| c.id.clone());
+                new.contact_id = self.contact_by_phone(&to).map(|c| c.id.clone());
                 new.caller_number = Some(from);
                 new.callee_number = Some(to);
             }
@@ -417,12 +425,7 @@ impl World {
                     .is_none_or(|n| c.detail.caller_number.as_deref() == Some(n))
             })
             .filter(|c| {
-                let started = c
-                    .detail
-                    .started_at
-                    .as_deref()
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|t| t.with_timezone(&Utc));
+                let started = c.detail.started_at.map(DateTime::<Utc>::from);
                 after.is_none_or(|a| started.is_some_and(|s| s >= a))
                     && before.is_none_or(|b| started.is_some_and(|s| s <= b))
             })
@@ -435,7 +438,7 @@ impl World {
                         c.detail.callee_number.as_deref(),
                         c.caller_name.as_deref(),
                         c.caller_email.as_deref(),
-                        c.detail.id.as_deref(),
+                        Some(c.detail.id.as_str()),
                     ]
                     .into_iter()
                     .any(|field| contains_ci(field, needle))
@@ -467,7 +470,7 @@ impl World {
             .into_iter()
             .skip(skip)
             .take(usize::try_from(size).unwrap_or(usize::MAX))
-            .map(Call::session)
+            .filter_map(Call::session)
             .collect();
         ok("call sessions fetched", json!({"callSessions": sessions}))
     }
@@ -489,16 +492,14 @@ impl World {
         let analysis = &d.post_call_analysis_result;
         match shape {
             WebhookShape::Documented => {
-                let started = d.started_at.clone().unwrap_or_default();
+                let started = d.started_at.map(DateTime::<Utc>::from);
                 let transcripts: Vec<Value> = d
                     .transcripts
                     .iter()
                     .map(|t| {
                         let message = t.message.clone().unwrap_or_default();
                         let offset = Duration::milliseconds(t.timestamp_ms.unwrap_or(0));
-                        let spoken = DateTime::parse_from_rfc3339(&started)
-                            .map(|s| iso(s.with_timezone(&Utc) + offset))
-                            .unwrap_or_else(|_| started.clone());
+                        let spoken = started.map(|s| iso(s + offset)).unwrap_or_default();
                         json!({
                             "id": t.id,
                             "timestamp_ms": t.timestamp_ms,

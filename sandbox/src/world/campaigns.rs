@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{
     ApiReply, ApiRequest, Failure, Handled, Paging, World, decode, new_id, normalize_e164,
-    not_found, now, ok, ok_page, patch,
+    not_found, ok, ok_page, patch, stamp,
 };
 use agni::types::{self, CampaignContactStatus as Member, CampaignStatus as Status};
 
@@ -44,6 +44,7 @@ impl CampaignRow {
             failed: Some(failed),
             no_answer: Some(no_answer),
             contacted: Some(successful + failed + no_answer),
+            extra: Default::default(),
         });
         campaign
     }
@@ -97,14 +98,20 @@ impl World {
     fn member(&self, contact_id: &str) -> Result<types::CampaignContact, Failure> {
         let contact = self.contact(contact_id)?;
         Ok(types::CampaignContact {
-            id: Some(new_id()),
+            id: new_id(),
             contact_id: Some(contact_id.to_owned()),
             name: super::contacts::full_name(contact),
             email: contact.email.clone(),
             phone: contact.phone.clone(),
             status: Some(Member::Pending),
             attempt_count: Some(0),
-            ..Default::default()
+            call_duration_sec: None,
+            call_session_id: None,
+            error_message: None,
+            last_attempted_at: None,
+            next_retry_at: None,
+            tags: Vec::new(),
+            extra: Default::default(),
         })
     }
 
@@ -168,9 +175,9 @@ impl World {
             }
         }
         let id = new_id();
-        let stamp = now();
+        let stamp = stamp();
         let campaign = types::Campaign {
-            id: Some(id.clone()),
+            id: id.clone(),
             organization_id: Some(self.org_id.clone()),
             name: Some(request.name),
             agent_id: Some(request.agent_id),
@@ -181,7 +188,12 @@ impl World {
             execution_status: Some("idle".into()),
             created_at: Some(stamp),
             updated_at: Some(stamp),
-            ..Default::default()
+            completed_at: None,
+            contact_stats: None,
+            outbound_max_concurrent: None,
+            outbound_max_cps: None,
+            started_at: None,
+            extra: Default::default(),
         };
         for member in &members {
             if let Some(contact_id) = &member.contact_id {
@@ -243,7 +255,7 @@ impl World {
             updated.from_phone_number = Some(from);
             updated.phone_number_id = Some(line_id);
         }
-        updated.updated_at = Some(now());
+        updated.updated_at = Some(stamp());
         self.campaign_row_mut(id)?.campaign = updated;
         ok(
             "campaign updated successfully",
@@ -304,7 +316,7 @@ impl World {
         }
         let row = self.campaign_row_mut(id)?;
         row.contacts.extend(added);
-        row.campaign.updated_at = Some(now());
+        row.campaign.updated_at = Some(stamp());
         Ok(ApiReply::Json(json!({
             "success": true,
             "message": format!("{count} contacts added to campaign"),
@@ -319,12 +331,10 @@ impl World {
         let index = row
             .contacts
             .iter()
-            .position(|m| {
-                m.contact_id.as_deref() == Some(contact_id) || m.id.as_deref() == Some(contact_id)
-            })
+            .position(|m| m.contact_id.as_deref() == Some(contact_id) || m.id == contact_id)
             .ok_or_else(|| not_found("campaign contact", contact_id))?;
         row.contacts.remove(index);
-        row.campaign.updated_at = Some(now());
+        row.campaign.updated_at = Some(stamp());
         Ok(ApiReply::Empty)
     }
 
@@ -343,7 +353,7 @@ impl World {
                 transition.verb()
             )));
         }
-        let stamp = now();
+        let stamp = stamp();
         if transition == Transition::Start {
             row.campaign.started_at = Some(stamp);
         }
@@ -375,7 +385,7 @@ impl World {
             let busy = row.count(&Member::InProgress);
             let pending = row.count(&Member::Pending);
             if busy == 0 && pending == 0 {
-                let stamp = now();
+                let stamp = stamp();
                 row.campaign.status = Some(Status::Completed);
                 row.campaign.execution_status = Some("completed".into());
                 row.campaign.completed_at = Some(stamp);
@@ -437,7 +447,7 @@ impl World {
             return;
         };
         member.attempt_count = Some(member.attempt_count.unwrap_or(0) + 1);
-        member.last_attempted_at = Some(now());
+        member.last_attempted_at = Some(stamp());
         match session {
             Some(session) => {
                 member.status = Some(Member::InProgress);
@@ -463,7 +473,7 @@ impl World {
             member.status = Some(Member::Successful);
             member.call_duration_sec = Some(i64::from(duration));
         }
-        row.campaign.updated_at = Some(now());
+        row.campaign.updated_at = Some(stamp());
     }
 }
 
@@ -478,5 +488,6 @@ fn default_schedule() -> types::CampaignSchedule {
         retry_gap_min: Some(60),
         start: None,
         end: None,
+        extra: Default::default(),
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{
     ApiReply, ApiRequest, Failure, Handled, Paging, Table, World, contains_ci, decode, iso, new_id,
-    not_found, now, ok, ok_page, patch,
+    not_found, now, ok, ok_page, patch, stamp,
 };
 use agni::types;
 
@@ -62,9 +62,9 @@ pub(super) fn full_name(contact: &types::Contact) -> Option<String> {
 impl World {
     pub(super) fn insert_contact(&mut self, request: types::CreateContactRequest) -> String {
         let id = new_id();
-        let stamp = now();
+        let stamp = stamp();
         let contact = types::Contact {
-            id: Some(id.clone()),
+            id: id.clone(),
             first_name: request.first_name,
             last_name: request.last_name,
             email: request.email,
@@ -73,6 +73,7 @@ impl World {
             metadata: request.metadata,
             created_at: Some(stamp),
             updated_at: Some(stamp),
+            extra: request.extra,
         };
         self.contacts.rows.insert(id.clone(), contact);
         self.record_activity(&id, "contact_created", "Contact created".into(), None);
@@ -164,7 +165,7 @@ impl World {
         let id = r.path_param("id");
         let mut updated =
             patch::<_, types::UpdateContactRequest>(self.contact(id)?, &r.body, &["metadata"])?;
-        updated.updated_at = Some(now());
+        updated.updated_at = Some(stamp());
         self.contacts.rows.insert(id.to_owned(), updated);
         self.record_activity(id, "contact_updated", "Contact updated".into(), None);
         ok("contact updated successfully", self.contact(id)?)
@@ -241,7 +242,7 @@ impl World {
             "total_duration_sec": total_duration,
             "average_duration_sec": average,
             "total_cost": completed.iter().filter_map(|c| c.detail.cost_total).sum::<f64>(),
-            "last_call_at": calls.first().and_then(|c| c.detail.started_at.clone()),
+            "last_call_at": calls.first().and_then(|c| c.detail.started_at),
         })
     }
 

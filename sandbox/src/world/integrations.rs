@@ -45,7 +45,7 @@ fn event_types() -> Vec<types::CalcomEventType> {
     ]
     .into_iter()
     .map(|(id, slug, title, minutes, price)| types::CalcomEventType {
-        id: Some(id.into()),
+        id: id.into(),
         slug: Some(slug.into()),
         title: Some(title.into()),
         description: Some(format!("A {minutes}-minute {}", title.to_lowercase())),
@@ -53,6 +53,7 @@ fn event_types() -> Vec<types::CalcomEventType> {
         price: Some(price),
         currency: Some("USD".into()),
         is_active: Some(true),
+        extra: Default::default(),
     })
     .collect()
 }
@@ -64,11 +65,12 @@ fn calendars() -> Vec<types::GhlCalendar> {
     ]
     .into_iter()
     .map(|(id, name, service)| types::GhlCalendar {
-        id: Some(id.into()),
+        id: id.into(),
         name: Some(name.into()),
         description: Some(format!("{name} (sandbox calendar)")),
         service_title: Some(service.into()),
         location_id: Some("loc_sandbox".into()),
+        extra: Default::default(),
     })
     .collect()
 }
@@ -123,15 +125,16 @@ impl World {
             "ConnectCalcom" => self.connect_calcom(r),
             "DisconnectCalcom" => {
                 let request: types::DisconnectCalcomRequest = decode(&r.body)?;
+                let provider_id = required(request.provider_id.as_deref(), "provider_id")?;
                 match &self.integrations.calcom {
-                    Some(c) if c.provider_id == request.provider_id => {
+                    Some(c) if c.provider_id == provider_id => {
                         self.integrations.calcom = None;
                         ok(
                             "cal.com disconnected",
                             json!({"provider_id": request.provider_id}),
                         )
                     }
-                    _ => Err(not_found("cal.com connection", &request.provider_id)),
+                    _ => Err(not_found("cal.com connection", provider_id)),
                 }
             }
             "CalcomStatus" => {
@@ -153,7 +156,7 @@ impl World {
                 let key = r.path_param("platform_id");
                 event_types()
                     .into_iter()
-                    .find(|e| e.id.as_deref() == Some(key) || e.slug.as_deref() == Some(key))
+                    .find(|e| e.id == key || e.slug.as_deref() == Some(key))
                     .map_or_else(
                         || Err(not_found("event type", key)),
                         |e| ok("event type fetched", e),
@@ -174,25 +177,23 @@ impl World {
                 ok("appointment fetched", appointment)
             }
             "ManageCalcomAppointment" => self.manage_appointment(r, Provider::Calcom),
-            "ManageGHLAppointment" => self.manage_appointment(r, Provider::Ghl),
-            "ListGHLAppointments" => {
+            "ManageGhlAppointment" => self.manage_appointment(r, Provider::Ghl),
+            "ListGhlAppointments" => {
                 list_appointments(r, self.integrations.ghl_appointments.values(), |a| {
                     (a.status.as_deref(), a.agent_id.as_deref())
                 })
             }
-            "GetGHLAppointment" => {
+            "GetGhlAppointment" => {
                 let id = r.path_param("appointment_id");
                 let appointment = self
                     .integrations
                     .ghl_appointments
                     .values()
-                    .find(|a| {
-                        a.id.as_deref() == Some(id) || a.ghl_appointment_id.as_deref() == Some(id)
-                    })
+                    .find(|a| a.id == id || a.ghl_appointment_id.as_deref() == Some(id))
                     .ok_or_else(|| not_found("appointment", id))?;
                 ok("appointment fetched", appointment)
             }
-            "SaveGHLCallData" => {
+            "SaveGhlCallData" => {
                 let request: types::SaveGhlCallDataRequest = decode(&r.body)?;
                 let contact_id =
                     required(Some(request.contact_id.as_str()), "contact_id")?.to_owned();
@@ -209,7 +210,7 @@ impl World {
                 self.integrations.ghl_call_data.push(record.clone());
                 ok("call data saved to GoHighLevel", record)
             }
-            "GetOrCreateGHLContact" => {
+            "GetOrCreateGhlContact" => {
                 let request: types::GetOrCreateGhlContactRequest = decode(&r.body)?;
                 let same = |a: &Option<String>, b: &Option<String>| {
                     a.as_deref()
@@ -228,37 +229,38 @@ impl World {
                 }
                 let id = format!("ghl_{}", new_id().replace('-', ""));
                 let contact = types::GhlContact {
-                    id: Some(id.clone()),
+                    id: id.clone(),
                     name: request.name,
                     email: request.email,
                     phone: request.phone,
                     location_id: request.location_id.or_else(|| Some("loc_sandbox".into())),
+                    extra: request.extra,
                 };
                 self.integrations.ghl_contacts.insert(id, contact.clone());
                 ok("contact created", contact)
             }
-            "DisconnectGHL" => {
+            "DisconnectGhl" => {
                 self.integrations.ghl_connected = false;
                 ok("GoHighLevel disconnected", json!({}))
             }
             // The real service redirects to GoHighLevel and back; the sandbox has nowhere to
             // send a browser, so it completes the connection at once and answers 200.
-            "GHLOAuthAuthorize" | "GHLOAuthCallback" => {
+            "GhlOauthAuthorize" | "GhlOauthCallback" => {
                 self.integrations.ghl_connected = true;
                 Ok(ApiReply::Empty)
             }
-            "ListGHLCalendars" => {
+            "ListGhlCalendars" => {
                 let calendars = calendars();
                 ok(
                     "calendars fetched",
                     json!({"count": calendars.len(), "calendars": calendars}),
                 )
             }
-            "GetGHLAgentByCalendar" => {
+            "GetGhlAgentByCalendar" => {
                 let calendar_id = r.path_param("calendar_id");
                 let index = calendars()
                     .iter()
-                    .position(|c| c.id.as_deref() == Some(calendar_id))
+                    .position(|c| c.id == calendar_id)
                     .ok_or_else(|| not_found("calendar", calendar_id))?;
                 // Calendars map onto the organisation's agents in order.
                 let agent = self.agents.values().nth(index).ok_or_else(|| {
@@ -270,12 +272,12 @@ impl World {
                         "agent_id": agent.id,
                         "agent_name": agent.agent_name,
                         "calendar_id": calendar_id,
-                        "is_active": agent.status == Some(types::AgentStatus::AgentStatusActive),
+                        "is_active": agent.status == Some(types::AgentStatus::Active),
                         "created_at": agent.created_at,
                     }),
                 )
             }
-            "GHLSetupStatus" => {
+            "GhlSetupStatus" => {
                 let agents = self.agents.len();
                 let connected = self.integrations.ghl_connected;
                 let next = match (connected, agents) {
@@ -335,14 +337,14 @@ impl World {
                 .calcom_appointments
                 .values()
                 .filter(|a| a.status.as_deref() != Some("cancelled"))
-                .filter_map(|a| a.start_time.clone())
+                .filter_map(|a| a.start_time.map(|t| t.to_string()))
                 .collect(),
             Provider::Ghl => self
                 .integrations
                 .ghl_appointments
                 .values()
                 .filter(|a| a.status.as_deref() != Some("cancelled"))
-                .filter_map(|a| a.appointment_time.clone())
+                .filter_map(|a| a.appointment_time.map(|t| t.to_string()))
                 .collect(),
         }
     }
@@ -427,13 +429,13 @@ impl World {
     ) {
         match provider {
             Provider::Calcom => {
-                let end = chrono::DateTime::parse_from_rfc3339(at)
-                    .map(|t| iso(t.with_timezone(&Utc) + Duration::minutes(30)))
-                    .ok();
+                let start = at.parse::<agni::Timestamp>().ok();
+                let end =
+                    start.map(|t| (t.as_datetime().to_owned() + Duration::minutes(30)).into());
                 self.integrations.calcom_appointments.insert(
                     id.to_owned(),
                     types::CalcomAppointment {
-                        id: Some(id.to_owned()),
+                        id: id.to_owned(),
                         agent_id: Some(request.agent_id.clone()),
                         organization_id: Some(request.org_id.clone()),
                         attendee_name: request.name.clone(),
@@ -442,10 +444,11 @@ impl World {
                         attendee_timezone: request.timezone.clone().or_else(|| Some("UTC".into())),
                         calcom_booking_uid: Some(format!("bk_{}", &id[id.len() - 12..])),
                         duration_minutes: Some(30),
-                        start_time: Some(at.to_owned()),
+                        start_time: start,
                         end_time: end,
                         meeting_url: Some(format!("https://cal.com/video/{id}")),
                         status: Some("scheduled".into()),
+                        extra: Default::default(),
                     },
                 );
             }
@@ -453,16 +456,17 @@ impl World {
                 self.integrations.ghl_appointments.insert(
                     id.to_owned(),
                     types::GhlAppointment {
-                        id: Some(id.to_owned()),
+                        id: id.to_owned(),
                         agent_id: Some(request.agent_id.clone()),
                         agent_name,
-                        appointment_time: Some(at.to_owned()),
+                        appointment_time: at.parse().ok(),
                         contact_name: request.name.clone(),
                         contact_email: request.email.clone(),
                         contact_phone: request.phone.clone(),
                         contact_id: None,
                         ghl_appointment_id: Some(format!("ghl_{}", &id[id.len() - 12..])),
                         status: Some("scheduled".into()),
+                        extra: Default::default(),
                     },
                 );
             }
@@ -484,10 +488,10 @@ impl World {
                     .get_mut(id)
                     .ok_or_else(|| not_found("appointment", id))?;
                 if let Some(at) = at {
-                    a.start_time = Some(at.to_owned());
-                    a.end_time = chrono::DateTime::parse_from_rfc3339(at)
-                        .map(|t| iso(t.with_timezone(&Utc) + Duration::minutes(30)))
-                        .ok();
+                    a.start_time = at.parse().ok();
+                    a.end_time = a
+                        .start_time
+                        .map(|t| (t.as_datetime().to_owned() + Duration::minutes(30)).into());
                 }
                 a.status = Some(status.to_owned());
             }
@@ -496,12 +500,10 @@ impl World {
                     .integrations
                     .ghl_appointments
                     .values_mut()
-                    .find(|a| {
-                        a.id.as_deref() == Some(id) || a.ghl_appointment_id.as_deref() == Some(id)
-                    })
+                    .find(|a| a.id == id || a.ghl_appointment_id.as_deref() == Some(id))
                     .ok_or_else(|| not_found("appointment", id))?;
                 if let Some(at) = at {
-                    a.appointment_time = Some(at.to_owned());
+                    a.appointment_time = at.parse().ok();
                 }
                 a.status = Some(status.to_owned());
             }

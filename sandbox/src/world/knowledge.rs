@@ -14,7 +14,8 @@ use serde_json::{Map, Value, json};
 
 use super::super::api::UPLOADED_FILE_FIELD;
 use super::{
-    ApiRequest, Failure, Handled, Table, World, decode, new_id, not_found, now, ok, spread, to_json,
+    ApiRequest, Failure, Handled, Table, World, decode, new_id, not_found, now, ok, spread, stamp,
+    to_json,
 };
 use agni::types::{self, KnowledgeBaseSourceSourceType as SourceType};
 
@@ -113,17 +114,18 @@ fn words(text: &str) -> Vec<String> {
 
 impl Base {
     fn new(org_id: &str, kb_id: &str, name: Option<String>) -> Base {
-        let stamp = epoch();
+        let stamp = stamp();
         Base {
             org_id: org_id.to_owned(),
             info: types::KnowledgeBase {
-                knowledge_base_id: Some(kb_id.to_owned()),
+                knowledge_base_id: kb_id.to_owned(),
                 knowledge_base_name: name.or_else(|| Some(format!("Knowledge base {kb_id}"))),
                 created_timestamp: Some(stamp),
                 last_updated_timestamp: Some(stamp),
                 enable_auto_refresh: Some(false),
                 status: Some(types::KnowledgeBaseStatus::Complete),
                 knowledge_base_sources: Vec::new(),
+                extra: Map::new(),
             },
             texts: Vec::new(),
             documents: Vec::new(),
@@ -142,12 +144,13 @@ impl Base {
         self.info
             .knowledge_base_sources
             .push(types::KnowledgeBaseSource {
-                source_id: Some(id.clone()),
+                source_id: id.clone(),
                 source_name: Some(name),
                 source_type: Some(kind),
                 source_url: url,
                 source_status: Some("complete".into()),
-                created_timestamp: Some(epoch()),
+                created_timestamp: Some(stamp()),
+                extra: Map::new(),
             });
         self.texts.push((id.clone(), text));
         self.touch();
@@ -158,7 +161,7 @@ impl Base {
         let before = self.info.knowledge_base_sources.len();
         self.info
             .knowledge_base_sources
-            .retain(|s| s.source_id.as_deref() != Some(source_id));
+            .retain(|s| s.source_id != source_id);
         self.texts.retain(|(id, _)| id != source_id);
         self.documents.retain(|d| d.source_id != source_id);
         self.touch();
@@ -166,14 +169,14 @@ impl Base {
     }
 
     fn touch(&mut self) {
-        self.info.last_updated_timestamp = Some(epoch());
+        self.info.last_updated_timestamp = Some(stamp());
     }
 
     fn source(&self, source_id: &str) -> Option<&types::KnowledgeBaseSource> {
         self.info
             .knowledge_base_sources
             .iter()
-            .find(|s| s.source_id.as_deref() == Some(source_id))
+            .find(|s| s.source_id == source_id)
     }
 
     fn text(&self, source_id: &str) -> &str {
@@ -298,10 +301,11 @@ impl World {
                 page_text(&url),
             );
             url_sources.push(types::UrlSource {
-                source_id: Some(id),
+                source_id: id,
                 pages_found: Some(1 + spread(&url, 12) as i32),
                 status: Some("complete".into()),
                 url: Some(url),
+                extra: Map::new(),
             });
         }
         ok(
@@ -309,6 +313,7 @@ impl World {
             types::AddKnowledgeBaseSourcesResponseData {
                 knowledge_base: Some(base.info.clone()),
                 url_sources,
+                extra: Map::new(),
             },
         )
     }
@@ -451,9 +456,7 @@ impl World {
         let wanted = words(query);
         let mut matches: Vec<(usize, Value)> = Vec::new();
         for source in &base.info.knowledge_base_sources {
-            let Some(source_id) = source.source_id.as_deref() else {
-                continue;
-            };
+            let source_id = source.source_id.as_str();
             for chunk in chunks(base.text(source_id)) {
                 let have: BTreeSet<String> = words(&chunk).into_iter().collect();
                 let score = wanted.iter().filter(|w| have.contains(*w)).count();

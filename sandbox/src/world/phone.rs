@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     ApiReply, ApiRequest, Failure, Handled, Table, World, decode, iso, new_id, normalize_e164,
-    not_found, now, ok, patch, required, spread,
+    not_found, now, ok, patch, required, spread, stamp,
 };
 use agni::types;
 
@@ -22,7 +22,7 @@ pub(super) struct Numbers {
     /// Bought or connected from Twilio, by id.
     pub(super) purchased: Table<types::PurchasedNumber>,
     /// Imported SIP numbers, by id.
-    pub(super) imported: Table<types::ImportPhoneNumberResponseData>,
+    pub(super) imported: Table<types::ImportedPhoneNumber>,
     /// The telephony provider set with `CreateTelephonyType`.
     telephony: Option<types::CreateTelephonyTypeResponseData>,
     /// Credentials given with `CreateTelephonyType` (the last four characters are shown back).
@@ -50,7 +50,7 @@ impl Numbers {
             .find(|n| n.number.as_deref() == Some(number))
     }
 
-    fn imported_by_number(&self, number: &str) -> Option<&types::ImportPhoneNumberResponseData> {
+    fn imported_by_number(&self, number: &str) -> Option<&types::ImportedPhoneNumber> {
         self.imported
             .values()
             .find(|n| n.phone.as_deref() == Some(number))
@@ -66,16 +66,18 @@ impl Numbers {
 
     /// The id of an owned number given by id or by the number itself, with the number.
     pub(super) fn resolve(&self, id_or_number: &str) -> Option<(String, String)> {
-        let purchased = self.purchased.values().find(|n| {
-            n.id.as_deref() == Some(id_or_number) || n.number.as_deref() == Some(id_or_number)
-        });
+        let purchased = self
+            .purchased
+            .values()
+            .find(|n| n.id == id_or_number || n.number.as_deref() == Some(id_or_number));
         if let Some(n) = purchased {
-            return Some((n.id.clone()?, n.number.clone()?));
+            return Some((n.id.clone(), n.number.clone()?));
         }
-        let imported = self.imported.values().find(|n| {
-            n.id.as_deref() == Some(id_or_number) || n.phone.as_deref() == Some(id_or_number)
-        })?;
-        Some((imported.id.clone()?, imported.phone.clone()?))
+        let imported = self
+            .imported
+            .values()
+            .find(|n| n.id == id_or_number || n.phone.as_deref() == Some(id_or_number))?;
+        Some((imported.id.clone(), imported.phone.clone()?))
     }
 }
 
@@ -150,11 +152,11 @@ impl World {
                 Failure::NotFound(format!("phone number {number} is not available to buy"))
             })?;
         let offered = self.phone.available.remove(index);
-        let stamp = iso(now());
+        let stamp = stamp();
         let id = new_id();
         let price = request.price.or(offered.price);
         let purchased = types::PurchasedNumber {
-            id: Some(id.clone()),
+            id: id.clone(),
             number: Some(number.clone()),
             friendly_name: Some(number.clone()),
             iso_country: offered.iso_country.clone(),
@@ -171,8 +173,9 @@ impl World {
             inbound_trunk_id: Some(format!("ST_{:012x}", spread(&id, 1 << 48))),
             outbound_trunk_id: Some(format!("ST_{:012x}", spread(&number, 1 << 48))),
             subscription_id: Some(format!("sub_{:016x}", spread(&id, u64::MAX))),
-            created_at: Some(stamp.clone()),
-            updated_at: Some(stamp.clone()),
+            created_at: Some(stamp),
+            updated_at: Some(stamp),
+            extra: Default::default(),
         };
         self.phone.purchased.insert(id, purchased);
         ok(
@@ -182,6 +185,7 @@ impl World {
                 price,
                 purchased_at: Some(stamp),
                 status: Some("active".into()),
+                extra: Default::default(),
             },
         )
     }
@@ -215,7 +219,7 @@ impl World {
         let id = self
             .phone
             .purchased_by_number(&number)
-            .and_then(|n| n.id.clone())
+            .map(|n| n.id.clone())
             .ok_or_else(|| {
                 Failure::NotFound(format!(
                     "phone number {number} was not bought by this organisation (imported numbers are removed with DeleteImportedPhoneNumber)"
@@ -230,6 +234,8 @@ impl World {
                     price: released.price,
                     per_minute_price_inbound: released.per_minute_price_inbound,
                     per_minute_price_outbound: released.per_minute_price_outbound,
+                    telephony_type: None,
+                    extra: Default::default(),
                 });
             }
         }
@@ -248,8 +254,8 @@ impl World {
             )));
         }
         let id = new_id();
-        let imported = types::ImportPhoneNumberResponseData {
-            id: Some(id.clone()),
+        let imported = types::ImportedPhoneNumber {
+            id: id.clone(),
             name: request.name.or_else(|| Some(number.clone())),
             phone: Some(number),
             sip_username: request.sip_username,
@@ -257,13 +263,14 @@ impl World {
             termination_uri: request.termination_uri,
             type_: request.type_.or_else(|| Some("sip".into())),
             status: Some("active".into()),
-            created_at: Some(iso(now())),
+            created_at: Some(stamp()),
+            extra: request.extra,
         };
         self.phone.imported.insert(id, imported.clone());
         ok("phone number imported successfully", imported)
     }
 
-    fn imported(&self, id: &str) -> Result<&types::ImportPhoneNumberResponseData, Failure> {
+    fn imported(&self, id: &str) -> Result<&types::ImportedPhoneNumber, Failure> {
         self.phone
             .imported
             .get(id)
@@ -313,15 +320,16 @@ impl World {
         let id = new_id();
         let sip = kind == "sip";
         let telephony = types::CreateTelephonyTypeResponseData {
-            id: Some(id.clone()),
+            id: id.clone(),
             type_: Some(kind),
             owner_type: Some(request.owner_type),
             friendly_name: Some(request.friendly_name),
             status: Some("active".into()),
-            created_at: Some(iso(now())),
+            created_at: Some(stamp()),
             sip_username: sip.then(|| format!("agni-{}", &id[id.len() - 8..])),
             sip_password: sip.then(|| format!("{:016x}", spread(&id, u64::MAX))),
             termination_uri: sip.then(|| "sip.sandbox.agni.invalid".to_owned()),
+            extra: Default::default(),
         };
         self.phone.credentials = Some((
             request.client_id.unwrap_or_default(),
@@ -355,9 +363,9 @@ impl World {
             )));
         }
         let id = new_id();
-        let stamp = iso(now());
+        let stamp = stamp();
         let added = types::PurchasedNumber {
-            id: Some(id.clone()),
+            id: id.clone(),
             friendly_name: request.friendly_name.or_else(|| Some(number.clone())),
             iso_country: request.iso_country,
             region: request.region.or_else(|| region_of(&number)),
@@ -370,13 +378,14 @@ impl World {
                 .phone
                 .telephony
                 .as_ref()
-                .and_then(|t| t.id.clone())
+                .map(|t| t.id.clone())
                 .or_else(|| Some("twilio".into())),
             subscription_id: Some(request.number_sid),
             inbound_trunk_id: None,
             outbound_trunk_id: None,
-            created_at: Some(stamp.clone()),
+            created_at: Some(stamp),
             updated_at: Some(stamp),
+            extra: request.extra,
         };
         self.phone.purchased.insert(id, added.clone());
         ok("twilio number added successfully", added)

@@ -91,11 +91,7 @@ async fn create_agent(client: &agni::Client, name: &str) -> String {
         .send()
         .await
         .expect("create_agent");
-    created
-        .into_inner()
-        .data
-        .and_then(|agent| agent.id)
-        .expect("a created agent has an id")
+    created.into_inner().data.id
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +175,7 @@ async fn protojson_input_spellings_and_numeric_strings_are_accepted() {
     assert_eq!(status, 200, "{body}");
     let id = body["data"]["id"].as_str().expect("an id").to_owned();
     let agent = sandbox.client().get_agent().id(&id).send().await.unwrap();
-    let agent = agent.into_inner().data.unwrap();
+    let agent = agent.into_inner().data;
     assert_eq!(agent.agent_name.as_deref(), Some("Maya"));
     assert_eq!(agent.temperature, Some(0.5));
 }
@@ -331,6 +327,7 @@ async fn protojson_encoding_is_camel_case_with_stringly_totals_and_the_sdk_decod
             knowledge_base_texts: vec![types::KnowledgeBaseText {
                 title: Some("Hours".into()),
                 text: Some("Open 9 to 5.".into()),
+                extra: Default::default(),
             }],
             ..Default::default()
         })
@@ -347,12 +344,7 @@ async fn protojson_encoding_is_camel_case_with_stringly_totals_and_the_sdk_decod
         .send()
         .await
         .unwrap();
-    assert!(
-        base.into_inner()
-            .data
-            .and_then(|b| b.created_timestamp)
-            .is_some()
-    );
+    assert!(base.into_inner().data.created_timestamp.is_some());
 
     // Call sessions: camelCase list, the cost as a string, the credit breakdown in snake_case,
     // free-form metadata untouched.

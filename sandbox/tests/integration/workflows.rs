@@ -52,7 +52,7 @@ async fn start(seed: Seed) -> Sandbox {
 
 async fn first_agent_id(client: &agni::Client) -> String {
     let agents = client.list_agents().send().await.expect("list agents");
-    agents.data[0].id.clone().expect("an agent id")
+    agents.data[0].id.clone()
 }
 
 /// The API error of a failed call, with its status and upstream code.
@@ -90,17 +90,14 @@ async fn agents_tools_and_widgets() {
         .await
         .expect("create tool")
         .into_inner()
-        .data
-        .expect("tool");
-    let tool_id = tool.id.clone().expect("tool id");
+        .data;
+    let tool_id = tool.id.clone();
     assert_eq!(tool.is_active, Some(true));
 
-    let mut tools = serde_json::Map::new();
-    tools.insert(tool_id.clone(), json!(true));
     let created = client
         .create_agent()
         .body(types::CreateAgentRequest {
-            selected_tools: tools,
+            selected_tools: Some(agni::SelectedTools::from([tool_id.clone()])),
             voice_id: Some("alloy".into()),
             ..agent("Maya")
         })
@@ -108,15 +105,19 @@ async fn agents_tools_and_widgets() {
         .await
         .expect("create agent")
         .into_inner()
-        .data
-        .expect("agent");
-    let agent_id = created.id.clone().expect("agent id");
-    assert_eq!(created.status, Some(types::AgentStatus::AgentStatusActive));
+        .data;
+    let agent_id = created.id.clone();
+    assert_eq!(created.status, Some(types::AgentStatus::Active));
     assert_eq!(
         created.organization_id.as_deref(),
         Some(Seed::DEMO_ORGANIZATION_ID)
     );
-    assert!(created.selected_tools.contains_key(&tool_id));
+    assert!(
+        created
+            .selected_tools
+            .as_ref()
+            .is_some_and(|tools| tools.contains(&tool_id))
+    );
 
     // PATCH: only the given fields change.
     let updated = client
@@ -130,18 +131,23 @@ async fn agents_tools_and_widgets() {
         .await
         .expect("update agent")
         .into_inner()
-        .data
-        .expect("agent");
+        .data;
     assert_eq!(updated.begin_message.as_deref(), Some("Hello again!"));
     assert_eq!(updated.agent_name.as_deref(), Some("Maya"));
     assert_eq!(updated.voice_id.as_deref(), Some("alloy"));
-    assert!(updated.selected_tools.contains_key(&tool_id));
+    assert!(
+        updated
+            .selected_tools
+            .as_ref()
+            .is_some_and(|tools| tools.contains(&tool_id))
+    );
 
     let inactive = client
         .update_agent_status()
         .id(&agent_id)
         .body(types::UpdateAgentStatusRequest {
-            status: Some(types::AgentStatus::AgentStatusInactive),
+            status: Some(types::AgentStatus::Inactive),
+            extra: Default::default(),
         })
         .send()
         .await
@@ -149,10 +155,7 @@ async fn agents_tools_and_widgets() {
         .into_inner()
         .data
         .expect("agent");
-    assert_eq!(
-        inactive.status,
-        Some(types::AgentStatus::AgentStatusInactive)
-    );
+    assert_eq!(inactive.status, Some(types::AgentStatus::Inactive));
 
     let all: Vec<types::Agent> = client
         .list_agents()
@@ -166,16 +169,15 @@ async fn agents_tools_and_widgets() {
         .create_widget_settings()
         .body(types::CreateWidgetSettingsRequest {
             bot_name: Some("Maya".into()),
-            bot_position: Some(types::BotPosition::BotPositionBottomLeft),
+            bot_position: Some(types::BotPosition::BottomLeft),
             ..Default::default()
         })
         .send()
         .await
         .expect("create widget")
         .into_inner()
-        .data
-        .expect("widget");
-    let widget_id = widget.id.clone().expect("widget id");
+        .data;
+    let widget_id = widget.id.clone();
     let renamed = client
         .update_widget_settings()
         .id(&widget_id)
@@ -187,13 +189,9 @@ async fn agents_tools_and_widgets() {
         .await
         .expect("update widget")
         .into_inner()
-        .data
-        .expect("widget");
+        .data;
     assert_eq!(renamed.language.as_deref(), Some("fr"));
-    assert_eq!(
-        renamed.bot_position,
-        Some(types::BotPosition::BotPositionBottomLeft)
-    );
+    assert_eq!(renamed.bot_position, Some(types::BotPosition::BottomLeft));
     client
         .deactivate_widget_settings()
         .id(&widget_id)
@@ -224,10 +222,7 @@ async fn agents_tools_and_widgets() {
         .send()
         .await
         .expect("get tool");
-    assert_eq!(
-        fetched.data.as_ref().and_then(|t| t.name.as_deref()),
-        Some("check_availability")
-    );
+    assert_eq!(fetched.data.name.as_deref(), Some("check_availability"));
     client
         .delete_agent_tool()
         .id(&tool_id)
@@ -394,8 +389,7 @@ async fn phone_numbers() {
         .await
         .expect("import")
         .into_inner()
-        .data
-        .expect("imported");
+        .data;
     assert_eq!(imported.phone.as_deref(), Some("+442071838750"));
     let listed = client
         .list_imported_phone_numbers()
@@ -455,7 +449,7 @@ async fn contacts_notes_and_pagination() {
         .expect("search");
     assert_eq!(found.data.len(), 1);
     assert_eq!(found.meta.as_ref().and_then(|m| m.total), Some(1));
-    let grace = found.data[0].id.clone().expect("id");
+    let grace = found.data[0].id.clone();
 
     let updated = client
         .update_contact()
@@ -468,8 +462,7 @@ async fn contacts_notes_and_pagination() {
         .await
         .expect("update contact")
         .into_inner()
-        .data
-        .expect("contact");
+        .data;
     assert_eq!(updated.company.as_deref(), Some("US Navy"));
     assert_eq!(updated.email.as_deref(), Some("grace@example.com"));
 
@@ -478,6 +471,7 @@ async fn contacts_notes_and_pagination() {
         .id(&grace)
         .body(types::CreateNoteRequest {
             content: "Prefers mornings".into(),
+            extra: Default::default(),
         })
         .send()
         .await
@@ -489,10 +483,7 @@ async fn contacts_notes_and_pagination() {
         .await
         .expect("notes")
         .into_inner();
-    assert_eq!(
-        notes.data.as_ref().and_then(|d| d[0]["content"].as_str()),
-        Some("Prefers mornings")
-    );
+    assert_eq!(notes.data[0].content.as_deref(), Some("Prefers mornings"));
     let detail = client
         .get_contact_detail()
         .id(&grace)
@@ -500,27 +491,20 @@ async fn contacts_notes_and_pagination() {
         .await
         .expect("detail")
         .into_inner();
-    let detail = detail.data.expect("detail data");
-    assert_eq!(detail["contact"]["id"], grace.as_str());
-    assert_eq!(detail["notes"][0]["content"], "Prefers mornings");
+    assert_eq!(detail.data.id, grace);
     let activities = client
         .get_contact_activities()
         .id(&grace)
         .send()
         .await
         .expect("activities");
-    assert!(
-        activities
-            .data
-            .as_ref()
-            .and_then(|d| d.as_array())
-            .is_some_and(|a| a.len() >= 3)
-    );
+    assert!(activities.data.len() >= 3);
 
     let deleted = client
         .bulk_delete_contacts()
         .body(types::BulkDeleteRequest {
             ids: vec![grace.clone()],
+            extra: Default::default(),
         })
         .send()
         .await
@@ -560,7 +544,7 @@ async fn campaigns() {
         .try_collect()
         .await
         .expect("contacts");
-    let ids: Vec<String> = contacts.iter().filter_map(|c| c.id.clone()).collect();
+    let ids: Vec<String> = contacts.iter().map(|c| c.id.clone()).collect();
 
     let campaign = || {
         types::CreateCampaignRequest::builder()
@@ -588,16 +572,15 @@ async fn campaigns() {
         .expect("purchased")
         .into_inner()
         .data;
-    let line_id = line[0].id.clone().expect("number id");
+    let line_id = line[0].id.clone();
     let created = client
         .create_campaign_from("+14155550100", campaign().phone_number_id(line_id))
         .send()
         .await
         .expect("create campaign")
         .into_inner()
-        .data
-        .expect("campaign");
-    let id = created.id.clone().expect("campaign id");
+        .data;
+    let id = created.id.clone();
     assert_eq!(created.status, Some(types::CampaignStatus::Draft));
     assert_eq!(
         created.contact_stats.as_ref().and_then(|s| s.total),
@@ -609,6 +592,7 @@ async fn campaigns() {
         .id(&id)
         .body(types::AddContactsRequest {
             contact_ids: ids.clone(),
+            extra: Default::default(),
         })
         .send()
         .await
@@ -642,10 +626,7 @@ async fn campaigns() {
         .await
         .expect("start")
         .into_inner();
-    assert_eq!(
-        started.data.and_then(|c| c.status),
-        Some(types::CampaignStatus::Running)
-    );
+    assert_eq!(started.data.status, Some(types::CampaignStatus::Running));
     assert_eq!(
         api_error(client.start_campaign().id(&id).send().await),
         (422, symbolic("FAILED_PRECONDITION")),
@@ -658,10 +639,7 @@ async fn campaigns() {
         .await
         .expect("pause")
         .into_inner();
-    assert_eq!(
-        paused.data.and_then(|c| c.status),
-        Some(types::CampaignStatus::Paused)
-    );
+    assert_eq!(paused.data.status, Some(types::CampaignStatus::Paused));
     let resumed = client
         .resume_campaign()
         .id(&id)
@@ -669,10 +647,7 @@ async fn campaigns() {
         .await
         .expect("resume")
         .into_inner();
-    assert_eq!(
-        resumed.data.and_then(|c| c.status),
-        Some(types::CampaignStatus::Running)
-    );
+    assert_eq!(resumed.data.status, Some(types::CampaignStatus::Running));
 
     // The dialler calls one contact per request; poll until every contact was called.
     let mut done = None;
@@ -684,8 +659,7 @@ async fn campaigns() {
             .await
             .expect("get")
             .into_inner()
-            .data
-            .expect("campaign");
+            .data;
         if campaign.status == Some(types::CampaignStatus::Completed) {
             done = Some(campaign);
             break;
@@ -740,10 +714,7 @@ async fn campaigns() {
         .await
         .expect("contact campaigns")
         .into_inner();
-    assert_eq!(
-        theirs.data.as_ref().map(|d| d[0]["contact_status"].clone()),
-        Some(json!("successful"))
-    );
+    assert_eq!(theirs.data[0].status.as_deref(), Some("successful"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -810,8 +781,7 @@ async fn calls_sessions_and_webhooks() {
         .await
         .expect("detail")
         .into_inner()
-        .data
-        .expect("session");
+        .data;
     assert_eq!(detail.status.as_deref(), Some("completed"));
     assert_eq!(detail.channel.as_deref(), Some("outbound_call"));
     assert_eq!(detail.caller_number.as_deref(), Some("+14155550100"));
@@ -877,7 +847,7 @@ async fn calls_sessions_and_webhooks() {
         .try_collect()
         .await
         .expect("call sessions");
-    let ids: Vec<&str> = sessions.iter().filter_map(|s| s.id.as_deref()).collect();
+    let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
         [
@@ -971,8 +941,10 @@ async fn knowledge_base() {
             knowledge_base_texts: vec![types::KnowledgeBaseText {
                 title: Some("Hours".into()),
                 text: Some("We are open 9 to 5 on weekdays. Parking is free for guests.".into()),
+                extra: Default::default(),
             }],
             knowledge_base_urls: vec!["https://example.com/pricing".into()],
+            extra: Default::default(),
         })
         .send()
         .await
@@ -1016,12 +988,13 @@ async fn knowledge_base() {
         .await
         .expect("get")
         .into_inner()
-        .data
-        .expect("kb");
-    assert_eq!(fetched.knowledge_base_id.as_deref(), Some(kb));
+        .data;
+    assert_eq!(fetched.knowledge_base_id, kb);
     assert!(
-        fetched.created_timestamp.is_some_and(|t| t > 1_700_000_000),
-        "epoch seconds"
+        fetched
+            .created_timestamp
+            .is_some_and(|t| t.as_datetime().timestamp() > 1_700_000_000),
+        "a recent creation time"
     );
 
     let query = |q: &str| {
@@ -1029,6 +1002,7 @@ async fn knowledge_base() {
             org_id: Seed::DEMO_ORGANIZATION_ID.into(),
             kb_id: kb.into(),
             query: q.into(),
+            extra: Default::default(),
         })
     };
     let answer = query("Is parking free?")
@@ -1036,22 +1010,24 @@ async fn knowledge_base() {
         .await
         .expect("query")
         .into_inner();
-    let chunks = answer.data.expect("chunks");
-    assert_eq!(chunks[0]["content"], "Parking is free for guests.");
+    let results = answer.data.expect("results").results;
+    assert_eq!(
+        results[0].text.as_deref(),
+        Some("Parking is free for guests.")
+    );
     let vegetarian = query("vegetarian lasagne")
         .send()
         .await
         .expect("query")
         .into_inner();
-    assert_eq!(
-        vegetarian.data.expect("chunks")[0]["source_name"],
-        "menu.md"
+    assert!(
+        vegetarian.data.expect("results").results[0]
+            .text
+            .as_deref()
+            .is_some_and(|text| text.contains("lasagne"))
     );
 
-    let text_source = fetched.knowledge_base_sources[0]
-        .source_id
-        .clone()
-        .expect("source id");
+    let text_source = fetched.knowledge_base_sources[0].source_id.clone();
     let after = client
         .delete_knowledge_base_source()
         .kb_id(kb)
@@ -1064,7 +1040,7 @@ async fn knowledge_base() {
         .expect("kb");
     assert_eq!(after.knowledge_base_sources.len(), 2);
     let gone = query("parking").send().await.expect("query").into_inner();
-    assert_eq!(gone.data, Some(json!([])));
+    assert!(gone.data.is_none_or(|data| data.results.is_empty()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1105,11 +1081,16 @@ async fn voices() {
     );
 
     let custom = Sandbox::builder()
-        .seed(Seed::empty().with_voice(types::Voice {
-            llm_model_id: Some("m-1".into()),
-            voice_name: Some("Nova".into()),
-            ..Default::default()
-        }))
+        .seed(
+            Seed::empty().with_voice(
+                types::Voice::builder()
+                    .id("voice-nova")
+                    .llm_model_id("m-1".to_owned())
+                    .voice_name("Nova".to_owned())
+                    .try_into()
+                    .expect("a voice with an id"),
+            ),
+        )
         .start()
         .await
         .expect("the sandbox starts");

@@ -38,7 +38,7 @@ use crate::{
     client::is_loopback,
     error::excerpt,
     redact::redact_url,
-    transport::{self, Auth, Operation, Streamed},
+    transport::{self, Credential, Operation, Streamed},
 };
 
 /// Most redirects (and JSON pointers to the real URL) one download follows.
@@ -48,14 +48,14 @@ pub const MAX_HOPS: u32 = 5;
 static API_HOP: Operation = Operation {
     id: "download_recording",
     path: "/api/v1/calling/sessions/{id}/recording",
-    auth: Auth::ApiKey,
+    auth: &[Credential::ApiKey],
 };
 
 /// A hop to a URL that authorizes itself (a `?token=`, a signed storage URL): no credential.
 static SIGNED_HOP: Operation = Operation {
     id: "download_recording",
     path: "<signed recording URL>",
-    auth: Auth::None,
+    auth: &[],
 };
 
 mod source;

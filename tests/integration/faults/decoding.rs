@@ -57,14 +57,14 @@ async fn decoded_agent(body: &str) -> Result<types::Agent, Error> {
     let server = Server::script(vec![ok(body)]).await;
     let outcome = client_for(server.port()).get_agent().id("a1").send().await;
     assert_eq!(server.count(), 1);
-    Ok(outcome?.into_inner().data.unwrap_or_default())
+    Ok(outcome?.into_inner().data)
 }
 
 #[tokio::test]
 async fn camel_case_fields_decode() {
     let agent = decoded_agent(
         r#"{"success": true,
-            "data": {"agentName": "Ada", "organizationId": "o1", "s2sModel": "m"}}"#,
+            "data": {"id": "a1", "agentName": "Ada", "organizationId": "o1", "s2sModel": "m"}}"#,
     )
     .await
     .expect("camelCase decodes");
@@ -80,7 +80,7 @@ async fn unknown_enum_value_decodes() {
     )
     .await
     .expect("an unknown status decodes");
-    assert_eq!(agent.id.as_deref(), Some("a1"));
+    assert_eq!(agent.id, "a1");
 }
 
 #[tokio::test]

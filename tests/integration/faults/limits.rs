@@ -18,9 +18,9 @@ async fn too_large(reply: Reply, limit: usize) -> Result<(), Error> {
 
 /// `{"success": true, "message": "xxx…"}` of exactly `len` bytes.
 fn body_of(len: usize) -> String {
-    let frame = r#"{"success": true, "message": ""}"#;
+    let frame = r#"{"success": true, "data": {"id": "a1"}, "message": ""}"#;
     format!(
-        r#"{{"success": true, "message": "{}"}}"#,
+        r#"{{"success": true, "data": {{"id": "a1"}}, "message": "{}"}}"#,
         "x".repeat(len - frame.len())
     )
 }

@@ -138,8 +138,8 @@ async fn proxy_child() {
         .await
         .expect("the SDK's call succeeds");
     assert_eq!(
-        agent.into_inner().data.and_then(|a| a.id).as_deref(),
-        Some("a1"),
+        agent.into_inner().data.id,
+        "a1",
         "answered by the API, not the proxy"
     );
 

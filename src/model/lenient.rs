@@ -1,9 +1,10 @@
-//! Deserializers the generated types name in `#[serde(deserialize_with = "crate::lenient::..")]`.
+//! Deserializers the generated types name in `#[serde(deserialize_with = "crate::model::lenient::..")]`.
 //!
 //! `agni-codegen`'s lenient pass (`codegen/src/lenient.rs`) writes those attributes into every type
 //! of [`crate::types`], so responses decode the way the real service (protojson) sends them:
 //! 64-bit and decimal numbers as JSON strings (`"total": "2"`, `"costTotal": "0.42"`) and `null`
-//! for any absent value. Not public API: only the generated code calls these.
+//! for any absent value, `""` for an absent timestamp. Not public API: only the generated code
+//! calls these.
 //!
 //! A numeric string must be exactly what [`str::parse`] accepts for the field's type: no
 //! surrounding whitespace, no fraction in an integer field.
@@ -151,4 +152,55 @@ where
     T: Deserialize<'de> + Default,
 {
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// An optional [`Timestamp`](crate::Timestamp): `null` and `""` are `None` (protojson's zero
+/// value, and what some lists send for "not yet"); anything else must be a timestamp.
+pub fn option_timestamp<'de, D>(deserializer: D) -> Result<Option<crate::Timestamp>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_any(OptionTimestampVisitor)
+}
+
+struct OptionTimestampVisitor;
+
+impl<'de> Visitor<'de> for OptionTimestampVisitor {
+    type Value = Option<crate::Timestamp>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a timestamp, an empty string or null")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+        inner.deserialize_any(self)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        crate::Timestamp::deserialize(v.into_deserializer()).map(Some)
+    }
+
+    // Numbers go through the timestamp's own rules (epoch seconds or milliseconds).
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        crate::Timestamp::deserialize(v.into_deserializer()).map(Some)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        crate::Timestamp::deserialize(v.into_deserializer()).map(Some)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        crate::Timestamp::deserialize(v.into_deserializer()).map(Some)
+    }
 }
