@@ -64,8 +64,8 @@ pub use error::{
     ApiError, Error, ErrorCode, ErrorKind, Location, LostStage, ResponsePart, Result, TimeoutLimit,
 };
 pub use generated::{ByteStream, Client, ResponseValue, builder, types};
-pub use model::{SelectedTools, Timestamp, TimestampError};
-pub use resources::{E164, calls, campaigns, knowledge, numbers, recordings};
+pub use model::{E164, SelectedTools, Timestamp, TimestampError};
+pub use resources::{calls, campaigns, knowledge, numbers, recordings};
 pub use transport::RetryPolicy;
 
 /// Everything needed to call operations: the [`Client`] and one extension trait per API tag

@@ -1,7 +1,7 @@
 //! Hand-written operations, each shaped like a generated one: a method on [`Client`](crate::Client)
 //! returns a builder, and its `send()` runs through the same request path
 //! (`crate::transport`). They exist where a workflow needs more than one generated call, a
-//! validated value ([`E164`]), or a body progenitor cannot generate (multipart uploads,
+//! validated value ([`E164`](crate::E164)), or a body progenitor cannot generate (multipart uploads,
 //! streamed recordings).
 
 pub mod calls;
@@ -9,5 +9,3 @@ pub mod campaigns;
 pub mod knowledge;
 pub mod numbers;
 pub mod recordings;
-
-pub use numbers::E164;

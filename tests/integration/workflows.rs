@@ -218,6 +218,10 @@ async fn invalid_phone_numbers_never_reach_the_server() {
     let outcomes = [
         client.buy_number("4155550100").send().await.map(drop),
         client.buy_number("+1 415 CALL NOW").send().await.map(drop),
+        // E.164-shaped, but too short for a North American number.
+        client.buy_number("+1415555").send().await.map(drop),
+        // No country has the code +999.
+        client.buy_number("+999123456789").send().await.map(drop),
         client.release_number("+0155550100").send().await.map(drop),
         client.import_number("+1234").send().await.map(drop),
         client
