@@ -1,84 +1,133 @@
-//! Starts a web call (joined from a browser through LiveKit) or an outbound phone call, then
-//! prints the call session's detail once it has ended.
+//! Calls: a browser (web) call, an outbound phone call, the call sessions, one session's detail,
+//! and its recording saved to a file.
 //!
 //! ```sh
-//! export RAVAN_API_KEY=...
-//! cargo run --example calls -- web <agent-id>
-//! cargo run --example calls -- phone <agent-id> <from +E164> <to +E164>
-//! cargo run --example calls -- detail <session-id>
+//! cargo run --example calls                       # the sandbox, unless RAVAN_API_KEY is set
+//! RAVAN_API_KEY=... cargo run --example calls -- AGENT_ID FROM TO   # places a real call
+//! RAVAN_API_KEY=... cargo run --example calls     # lists your latest sessions only
 //! ```
+
+#[path = "common/mod.rs"]
+mod common;
 
 use std::process::ExitCode;
 
-use agni::prelude::*;
+use agni::{prelude::*, types};
+use common::{Example, Result, or_dash};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
+const USAGE: &str = "usage: cargo run --example calls [-- [--sandbox] [AGENT_ID FROM_E164 TO_E164]]
+
+With AGENT_ID FROM TO against the real API it places that outbound call (it costs money);
+without them it only lists your latest call sessions.";
+
+fn main() -> ExitCode {
+    common::run(USAGE, |example| async move {
+        let outbound = match (example.in_sandbox(), example.args.as_slice()) {
+            (true, _) => Some(sandbox_agent(&example).await?),
+            (false, [agent, from, to]) => Some((agent.clone(), from.clone(), to.clone())),
+            (false, []) => None,
+            (false, _) => return Err(USAGE.into()),
+        };
+        if let Some((agent, from, to)) = outbound {
+            place_calls(&example, &agent, &from, &to).await?;
         }
-    }
+        latest_sessions(&example).await
+    })
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let client = agni::Client::from_env()?;
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["web", agent] => {
-            let call = client
-                .start_web_call(*agent)
-                .dynamic_variable("first_name", "Ada")
-                .send()
-                .await?;
-            println!(
-                "session {}: join {:?} (room {:?}) with the access token",
-                call.session_id, call.url, call.room_id
-            );
-        }
-        ["phone", agent, from, to] => {
-            // Invalid numbers fail here, before anything is sent.
-            let call = client
-                .start_outbound_call(*agent, *from, *to)
-                .metadata("source", "agni example")
-                .send()
-                .await?;
-            println!("dialling; session {}", call.session_id);
-        }
-        ["detail", session] => {
-            let detail = client
-                .get_call_session_detail()
-                .id(*session)
-                .send()
-                .await?
-                .into_inner();
-            let call = detail.data;
-            println!(
-                "{:?} call, {:?}, {:?} s: {:?}",
-                call.channel, call.status, call.duration_sec, call.summary
-            );
-            for turn in call.transcripts {
-                if let Some(message) = turn.message {
-                    println!(
-                        "  {}: {}",
-                        message.role.as_deref().unwrap_or("?"),
-                        message.content.as_deref().unwrap_or("")
-                    );
-                }
-            }
-        }
-        _ => {
-            return Err(
-                "usage: calls web <agent> | phone <agent> <from> <to> | detail <session>".into(),
-            );
-        }
+/// An agent and a number to call from, in the sandbox.
+async fn sandbox_agent(example: &Example) -> Result<(String, String, String)> {
+    let client = &example.client;
+    let agent = client
+        .create_agent()
+        .body(types::CreateAgentRequest {
+            agent_name: Some("Riley".into()),
+            prompt: Some("You are Riley. Greet the caller and ask how you can help.".into()),
+            ..Default::default()
+        })
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    let from = "+14155550100";
+    client.buy_number(from).send().await?;
+    Ok((agent.id, from.to_owned(), "+12137774445".to_owned()))
+}
+
+async fn place_calls(example: &Example, agent: &str, from: &str, to: &str) -> Result {
+    let client = &example.client;
+    let web = client
+        .start_web_call(agent)
+        .dynamic_variable("first_name", "Ada")
+        .send()
+        .await?;
+    // The token is a credential: printed, it stays hidden; `as_str` gives it to LiveKit.
+    println!(
+        "web call   session {} join {} with a {}-character token",
+        web.session_id,
+        or_dash(web.url.as_deref()),
+        or_dash(web.access_token.as_ref().map(|token| token.as_str().len()))
+    );
+    let call = client
+        .start_outbound_call(agent, from, to)
+        .metadata("crm_id", 42)
+        .send()
+        .await?;
+    println!("phone call session {} {from} -> {to}", call.session_id);
+
+    let detail = client
+        .get_call_session_detail()
+        .id(&call.session_id)
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!(
+        "detail     {} [{}] {} s, summary: {}",
+        call.session_id,
+        or_dash(detail.status.as_deref()),
+        or_dash(detail.duration_sec),
+        or_dash(detail.summary.as_deref())
+    );
+
+    if example.in_sandbox() {
+        let path = std::env::temp_dir().join(format!("agni-{}.audio", call.session_id));
+        let recording = client
+            .download_recording(call.session_id.as_str())
+            .send()
+            .await?;
+        let saved = recording.save(&path).await?;
+        println!(
+            "recording  {} bytes of {} in {}",
+            saved.bytes_written,
+            or_dash(saved.content_type.as_deref()),
+            path.display()
+        );
+        std::fs::remove_file(&path)?;
+    }
+    Ok(())
+}
+
+async fn latest_sessions(example: &Example) -> Result {
+    let page = example
+        .client
+        .list_call_sessions()
+        .page(1)
+        .page_size(5)
+        .send()
+        .await?
+        .into_inner();
+    let sessions = page.data.map(|d| d.call_sessions).unwrap_or_default();
+    println!("latest {} call sessions:", sessions.len());
+    for session in &sessions {
+        println!(
+            "  {} {} -> {} [{}] {} s",
+            session.id,
+            or_dash(session.caller_number.as_deref()),
+            or_dash(session.callee_number.as_deref()),
+            or_dash(session.status.as_deref()),
+            or_dash(session.duration_sec)
+        );
     }
     Ok(())
 }

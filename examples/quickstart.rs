@@ -1,71 +1,96 @@
 //! The agni quickstart: `cargo run --example quickstart`.
 //!
 //! Without `RAVAN_API_KEY` it starts the embedded sandbox (an in-memory Agni API on loopback)
-//! and walks the whole flow: create a widget and an agent, buy a number, start an outbound
-//! call, page through call sessions, and receive the after-call webhook. Nothing leaves the
-//! machine and nothing costs money.
+//! and walks the whole flow: a tool, an agent with a prompt that uses it (read back to show
+//! both), a number, an outbound call, the call sessions, and the after-call webhook. Nothing
+//! leaves the machine and nothing costs money.
 //!
 //! With `RAVAN_API_KEY` set it talks to the real API, and only reads: health, your first agents
 //! and your latest call sessions.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::{process::ExitCode, time::Duration};
 
-use agni::{Client, E164, prelude::*, types};
-use agni_sandbox::Sandbox;
+use agni::{E164, SelectedTools, prelude::*, types};
+use common::{Example, Result, or_dash};
 
-type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
+const USAGE: &str = "usage: cargo run --example quickstart [-- --sandbox]";
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let outcome = match std::env::var(agni::client::API_KEY_ENV) {
-        Ok(key) if !key.trim().is_empty() => read_only_tour().await,
-        _ => sandbox_tour().await,
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+fn main() -> ExitCode {
+    common::run(USAGE, |example| async move {
+        if example.in_sandbox() {
+            sandbox_tour(example).await
+        } else {
+            read_only_tour(example).await
         }
-    }
+    })
 }
 
-async fn sandbox_tour() -> Result {
-    let sandbox = Sandbox::start().await?;
-    println!(
-        "No RAVAN_API_KEY set: using the embedded sandbox at {}",
-        sandbox.base_url()
-    );
-    let client = sandbox.client();
+async fn sandbox_tour(example: Example) -> Result {
+    let client = &example.client;
+    let sandbox = example
+        .sandbox
+        .as_ref()
+        .ok_or("the tour needs the sandbox")?;
 
-    let widget = client
-        .create_widget_settings()
-        .body(types::CreateWidgetSettingsRequest {
-            bot_name: Some("Front desk".into()),
+    let tool = client
+        .create_agent_tool()
+        .body(types::CreateAgentToolRequest {
+            name: Some("book_appointment".into()),
+            description: Some("Books a dental appointment in the clinic's calendar".into()),
+            type_: Some("custom_function".into()),
             ..Default::default()
         })
         .send()
         .await?
         .into_inner()
-        .data
-        .id;
-    println!("1. created widget      {widget}");
+        .data;
+    println!(
+        "1. created tool        {} ({})",
+        tool.id,
+        or_dash(tool.name.as_deref())
+    );
 
     let agent = client
         .create_agent()
         .body(types::CreateAgentRequest {
-            name: Some("front-desk".into()),
             agent_name: Some("Riley".into()),
-            widget_settings_id: Some(widget),
+            prompt: Some(
+                "You are Riley, the front desk of Acme Dental. Offer the next free slots and \
+                 book one with book_appointment."
+                    .into(),
+            ),
             begin_message: Some("Hi, this is Riley from Acme Dental. How can I help?".into()),
+            selected_tools: Some(SelectedTools::from([tool.id.clone()])),
             ..Default::default()
         })
         .send()
         .await?
         .into_inner()
-        .data
-        .id;
-    println!("2. created agent       {agent} (Riley)");
+        .data;
+    println!("2. created agent       {} (Riley)", agent.id);
+
+    // Read it back: what the service stored is what calls will use.
+    let stored = client
+        .get_agent()
+        .id(&agent.id)
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!(
+        "3. read back prompt:   {}",
+        or_dash(stored.prompt.as_deref())
+    );
+    let tools: Vec<&str> = stored
+        .selected_tools
+        .iter()
+        .flat_map(|tools| tools.iter())
+        .map(String::as_str)
+        .collect();
+    println!("   tools:              {}", tools.join(", "));
 
     let available = client
         .list_available_numbers()
@@ -78,36 +103,35 @@ async fn sandbox_tour() -> Result {
         .first()
         .and_then(|n| n.phone_number.as_deref())
         .ok_or("no number available")?;
-    let number = E164::parse(number)?;
-    client.buy_number(&number).send().await?;
-    println!("3. bought number       {number}");
+    let bought = client.buy_number(E164::parse(number)?).send().await?;
+    println!("4. bought number       {number} (id {})", bought.number.id);
 
     let call = client
-        .start_outbound_call(&agent, &number, "+1 (213) 777-4445")
+        .start_outbound_call(&agent.id, number, "+1 (213) 777-4445")
         .send()
         .await?;
     println!(
-        "4. started call        session {} in room {}",
+        "5. started call        session {} in room {}",
         call.session_id,
-        call.room_id.as_deref().unwrap_or("?")
+        or_dash(call.room_id.as_deref())
     );
 
     // In the sandbox a call ends at the next request; this page of sessions is that request.
     let mut sessions = std::pin::pin!(
         client
             .list_call_sessions()
-            .agent_id(&agent)
+            .agent_id(&agent.id)
             .stream_pages_of(10)
     );
-    println!("5. call sessions:");
+    println!("6. call sessions:");
     while let Some(session) = sessions.try_next().await? {
         println!(
             "   - {} {} -> {} [{}] {} s",
             session.id,
-            session.caller_number.as_deref().unwrap_or("?"),
-            session.callee_number.as_deref().unwrap_or("?"),
-            session.status.as_deref().unwrap_or("?"),
-            session.duration_sec.unwrap_or_default(),
+            or_dash(session.caller_number.as_deref()),
+            or_dash(session.callee_number.as_deref()),
+            or_dash(session.status.as_deref()),
+            or_dash(session.duration_sec),
         );
     }
 
@@ -117,33 +141,29 @@ async fn sandbox_tour() -> Result {
         .ok_or("no after-call webhook arrived")?;
     let event = agni_webhooks::parse(delivery.to_string().as_bytes())?;
     println!(
-        "6. after-call webhook  session {} ({:?})",
+        "7. after-call webhook  session {} ({})",
         event.dedup_key(),
-        event.status.as_deref().unwrap_or("?")
+        or_dash(event.status.as_deref())
     );
     println!(
         "   customer {}, business line {}",
-        event.customer_number.as_deref().unwrap_or("?"),
-        event.business_number.as_deref().unwrap_or("?")
+        or_dash(event.customer_number.as_deref()),
+        or_dash(event.business_number.as_deref())
     );
     if let Some(summary) = &event.summary {
         println!("   summary: {summary}");
     }
     for turn in &event.transcript {
-        println!("   {:?}: {}", turn.speaker, turn.text);
+        println!("   {}: {}", turn.speaker, turn.text);
     }
     println!("Done. Set RAVAN_API_KEY to run read-only calls against the real API.");
     Ok(())
 }
 
-async fn read_only_tour() -> Result {
-    let client = Client::from_env()?;
-    println!(
-        "RAVAN_API_KEY is set: making read-only calls to {}",
-        client.baseurl()
-    );
+async fn read_only_tour(example: Example) -> Result {
+    let client = &example.client;
     let health = client.health_check().send().await?.into_inner();
-    println!("health: {:?}", health.data.and_then(|d| d.status));
+    println!("health: {}", or_dash(health.status.as_deref()));
 
     let agents: Vec<_> = client
         .list_agents()
@@ -153,11 +173,7 @@ async fn read_only_tour() -> Result {
         .await?;
     println!("first {} agents:", agents.len());
     for agent in &agents {
-        println!(
-            "  - {} {}",
-            agent.id,
-            agent.agent_name.as_deref().unwrap_or("")
-        );
+        println!("  - {} {}", agent.id, or_dash(agent.agent_name.as_deref()));
     }
     let sessions = client
         .list_call_sessions()
@@ -172,7 +188,7 @@ async fn read_only_tour() -> Result {
         println!(
             "  - {} [{}]",
             session.id,
-            session.status.as_deref().unwrap_or("?")
+            or_dash(session.status.as_deref())
         );
     }
     Ok(())

@@ -44848,3 +44848,369 @@ pub mod prelude {
     pub use super::ClientRagServiceExt;
     pub use super::ClientWidgetSettingsServiceExt;
 }
+impl crate::transport::Envelope for () {}
+impl crate::transport::Envelope for types::AddContactsToCampaignResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::AddKnowledgeBaseSourcesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::AddTwilioNumberResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::AssignCalcomAccountResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::BulkDeleteResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::BuyPhoneNumberResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CalcomStatusResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CampaignResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ConnectCalcomResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactActivitiesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactCallStatsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactCallsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactCampaignsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactDetailResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactNoteResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactNotesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ContactResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CreateAgentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CreateAgentToolResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CreateCallResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CreateTelephonyTypeResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::CreateWidgetSettingsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::DeleteImportedPhoneNumberResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::DeleteKnowledgeBaseSourceResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::DisconnectResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::DiscoverUrlsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::DocumentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::Envelope {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ExclusionsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetAgentCalcomInfoResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetAgentCalcomStatusResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetAgentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetAgentToolResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetCalcomAppointmentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetCalcomEventTypeResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetCallSessionDetailResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetGhlAgentByCalendarResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetGhlAppointmentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetSelectedTelephonyResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GetWidgetSettingsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GhlContactResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::GhlSetupStatusResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::HealthResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ImportPhoneNumberResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::KnowledgeBaseResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListAgentToolsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListAgentsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListAvailableNumbersResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListCalcomAppointmentsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListCalcomEventTypesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListCallSessionsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListCampaignContactsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListCampaignsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListContactsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListDocumentsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListGhlAppointmentsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListGhlCalendarsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListImportedPhoneNumbersResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListKnowledgeBasesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListLlmModelsWithVoicesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListPurchasedNumbersResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListTwilioOwnedNumbersResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListVoicesResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ListWidgetSettingsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ManageAppointmentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::OrganizationProfileResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::QueryKnowledgeBaseResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ReadyResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::ReleasePhoneNumberResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::UpdateAgentResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::UpdateAgentStatusResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::UpdateAgentToolResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}
+impl crate::transport::Envelope for types::UpdateWidgetSettingsResponse {
+    fn reports_failure(&self) -> bool {
+        self.success == Some(false)
+    }
+}

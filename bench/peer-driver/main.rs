@@ -56,7 +56,7 @@ async fn child(command: String, args: Args) -> Result<Value, String> {
                             let agent = agent_service_api::get_agent(&configuration, AGENT_ID)
                                 .await
                                 .map_err(|e| e.to_string())?;
-                            expect(agent.data.and_then(|a| a.id).is_some(), "no agent id")
+                            expect(!agent.data.id.is_empty(), "no agent id")
                         }
                     })
                     .await
@@ -123,13 +123,14 @@ async fn child(command: String, args: Args) -> Result<Value, String> {
                     None,
                     Some(page_size as i32),
                     Some(offset),
+                    None,
                 )
                 .await
                 .map_err(|e| e.to_string())?;
                 let data = page.data.unwrap_or_default();
                 Ok(PageCount {
                     len: data.len() as u64,
-                    with_id: data.iter().filter(|c| c.id.is_some()).count() as u64,
+                    with_id: data.iter().filter(|c| !c.id.is_empty()).count() as u64,
                     total: page
                         .meta
                         .and_then(|m| m.total)

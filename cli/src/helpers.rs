@@ -91,7 +91,8 @@ pub async fn run(
         Helper::NumbersBuy => {
             let number = arg("number").expect("required");
             let bought = client.buy_number(number.as_str()).send().await?;
-            printer.print(&*bought);
+            // The number as the account lists it: its id is what a campaign takes.
+            printer.print(&bought.number);
         }
         Helper::CallsStart => {
             let agent = arg("agent").expect("required");

@@ -11,6 +11,7 @@ mod attrs;
 pub mod cli;
 mod docs;
 mod enums;
+mod envelope;
 mod extra;
 mod lenient;
 mod model;
@@ -68,7 +69,8 @@ pub fn settings() -> GenerationSettings {
 /// Generates the formatted Rust client for an OpenAPI document given as YAML text.
 ///
 /// After progenitor, the passes run in this order: `send` (every operation through
-/// `agni`'s request path, with its credentials and parameter checks), `enums` (Rust variant names, other spellings, value
+/// `agni`'s request path, with its credentials and parameter checks), `envelope` (whether an
+/// answer reports failure), `enums` (Rust variant names, other spellings, value
 /// docs), `extra` (unknown fields kept), `lenient` (decoding what the service really sends;
 /// it appends each enum's `Unknown` variant, so it runs after `enums`), `docs` (the docs typify
 /// leaves out).
@@ -77,7 +79,8 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     let facts = operations::facts(&document.openapi)?;
     let tokens = Generator::new(&settings()).generate_tokens(&document.openapi)?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    send::route_through_agni(&mut file, &facts)?;
+    let answers = send::route_through_agni(&mut file, &facts)?;
+    envelope::apply(&mut file, &answers);
     let _ = enums::apply(&mut file, &document.enum_docs, &document.variant_docs);
     extra::apply(&mut file)?;
     lenient::apply(&mut file);

@@ -19,6 +19,8 @@
 //! with the credentials and skips the https check) is removed and `new_with_client` made
 //! crate-private, so `ClientBuilder` is the only way to make a client.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::{
@@ -36,9 +38,13 @@ use crate::{
 };
 
 /// Applies the rewrite to the generated file: every builder's `send`, and the `Client`
-/// constructors. Fails if an operation is missing from `facts` (its credentials would be
-/// unknown).
-pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) -> Result<(), Error> {
+/// constructors. Returns the types the operations answer with in JSON (for the envelope pass).
+/// Fails if an operation is missing from `facts` (its credentials would be unknown).
+pub fn route_through_agni(
+    file: &mut syn::File,
+    facts: &ByRoute,
+) -> Result<BTreeSet<String>, Error> {
+    let mut answers = BTreeSet::new();
     for item in &mut file.items {
         match item {
             Item::Mod(module) if module.ident == "builder" => {
@@ -47,7 +53,7 @@ pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) -> Result<(), E
                 };
                 for item in items {
                     if let Item::Impl(block) = item {
-                        rewrite_builder(block, facts)?;
+                        rewrite_builder(block, facts, &mut answers)?;
                     }
                 }
             }
@@ -57,7 +63,7 @@ pub fn route_through_agni(file: &mut syn::File, facts: &ByRoute) -> Result<(), E
             _ => {}
         }
     }
-    Ok(())
+    Ok(answers)
 }
 
 fn is_client(ty: &syn::Type) -> bool {
@@ -78,7 +84,11 @@ fn restrict_constructors(block: &mut syn::ItemImpl) {
     }
 }
 
-fn rewrite_builder(block: &mut syn::ItemImpl, facts: &ByRoute) -> Result<(), Error> {
+fn rewrite_builder(
+    block: &mut syn::ItemImpl,
+    facts: &ByRoute,
+    answers: &mut BTreeSet<String>,
+) -> Result<(), Error> {
     let mut added = Vec::new();
     for member in &mut block.items {
         let ImplItem::Fn(method) = member else {
@@ -86,7 +96,7 @@ fn rewrite_builder(block: &mut syn::ItemImpl, facts: &ByRoute) -> Result<(), Err
         };
         if method.sig.ident == "new" {
             NameTheSetter.visit_block_mut(&mut method.block);
-        } else if let Some(items) = split_send(method, facts)? {
+        } else if let Some(items) = split_send(method, facts, answers)? {
             added.extend(items);
         }
     }
@@ -96,7 +106,11 @@ fn rewrite_builder(block: &mut syn::ItemImpl, facts: &ByRoute) -> Result<(), Err
 
 /// Turns progenitor's `send` into `request` and returns the operation's description and the
 /// new `send`, or `None` if `method` is not a generated `send`.
-fn split_send(method: &mut ImplItemFn, facts: &ByRoute) -> Result<Option<[ImplItem; 2]>, Error> {
+fn split_send(
+    method: &mut ImplItemFn,
+    facts: &ByRoute,
+    answers: &mut BTreeSet<String>,
+) -> Result<Option<[ImplItem; 2]>, Error> {
     if method.sig.ident != "send" || method.sig.asyncness.is_none() {
         return Ok(None);
     }
@@ -120,6 +134,7 @@ fn split_send(method: &mut ImplItemFn, facts: &ByRoute) -> Result<Option<[ImplIt
     let send = if is_stream {
         format_ident!("send_stream")
     } else {
+        answers.insert(quote!(#success).to_string());
         format_ident!("send")
     };
     let auth = facts
@@ -483,7 +498,11 @@ mod tests {
                 }],
             },
         );
-        route_through_agni(&mut file, &facts).expect("known operation");
+        let answers = route_through_agni(&mut file, &facts).expect("known operation");
+        assert_eq!(
+            answers,
+            BTreeSet::from(["types :: GetAgentResponse".to_owned()])
+        );
         let expected: syn::File = syn::parse_quote! {
             pub mod builder {
                 impl<'a> GetAgent<'a> {

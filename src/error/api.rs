@@ -8,7 +8,7 @@ use std::{
 
 use reqwest::{
     StatusCode,
-    header::{HeaderMap, RETRY_AFTER},
+    header::{HeaderMap, HeaderName, RETRY_AFTER},
 };
 use serde_json::Value;
 
@@ -16,10 +16,11 @@ use serde_json::Value;
 const EXCERPT_BYTES: usize = 512;
 
 /// Headers that carry a request id, in the order they are trusted.
-const REQUEST_ID_HEADERS: [&str; 3] = [
-    "x-request-id",
-    "x-correlation-id",
-    "grpc-metadata-x-request-id",
+/// (Names, not strings: a lookup by `&str` parses the name again on every response.)
+const REQUEST_ID_HEADERS: [HeaderName; 3] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("x-correlation-id"),
+    HeaderName::from_static("grpc-metadata-x-request-id"),
 ];
 
 /// The upstream code of an error body: a gRPC status number or an envelope's symbolic code.
@@ -192,7 +193,7 @@ impl ApiError {
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
+        .find_map(|name| headers.get(name)?.to_str().ok().map(str::to_owned))
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date. Digits too many for a `u64` saturate to

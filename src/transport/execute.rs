@@ -85,6 +85,7 @@ async fn attempts<K: Take>(
             Ok(answer) => {
                 let (status, headers) = K::head(&answer);
                 record(attempts, started, status.as_u16(), request_id(headers));
+                tracing::debug!("request finished");
                 return Ok(answer);
             }
             Err(failure) => failure,

@@ -9,6 +9,9 @@
 //! 2. `prepare` — what every request gets before it leaves: the credential, the client's extra
 //!    headers and query parameters; and the path-segment check the generated code calls.
 //! 3. `execute` — one call: a tracing span, attempts under the deadline, waits between them.
+//!    Each call logs one event at `debug` inside its `agni.request` span ("request finished" or
+//!    "request failed", with status, attempts, request id and latency): a failure is returned to
+//!    the caller, so it is not logged louder; a retry is logged at `info`.
 //! 4. `attempt` — one attempt: send, read the body under the size cap, classify what failed.
 //! 5. `retry` — [`RetryPolicy`] and the pure decision between retrying (after how long) and
 //!    giving up.
@@ -27,7 +30,7 @@ mod retry;
 use reqwest::Request;
 use serde::de::DeserializeOwned;
 
-pub(crate) use answer::{decode, envelope_failure};
+pub(crate) use answer::{Envelope, decode, envelope_failure};
 pub(crate) use attempt::Buffered;
 pub(crate) use execute::{Streamed, execute};
 pub(crate) use operation::{Credential, Operation};
@@ -41,7 +44,7 @@ use crate::{ByteStream, Client, Error, ResponseValue, types::ErrorBody};
 pub(crate) type Prepared<'a> = Result<(&'a Client, Request), progenitor_client::Error<ErrorBody>>;
 
 /// Runs a generated operation whose answer is JSON (or empty, for `()`).
-pub(crate) async fn send<T: DeserializeOwned>(
+pub(crate) async fn send<T: DeserializeOwned + Envelope>(
     operation: &'static Operation,
     prepared: Prepared<'_>,
 ) -> Result<ResponseValue<T>, Error> {

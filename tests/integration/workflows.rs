@@ -265,6 +265,14 @@ async fn phone_helpers_send_normalised_numbers() {
             json!({"success": true, "data": {"phone_number": "+14155550100", "price": 1.15}}),
         );
     });
+    // The purchase answer carries no id; the account's list does (spelled as the service may).
+    let listed = server.mock(|when, then| {
+        when.method(GET).path("/api/v1/phone-numbers/list");
+        then.status(200).json_body(json!({"success": true, "data": [
+            {"id": "n-other", "number": "+12137774445"},
+            {"id": "n-bought", "number": "+1 415 555 0100"},
+        ]}));
+    });
     let release = server.mock(|when, then| {
         when.method(httpmock::Method::DELETE)
             .path("/api/v1/phone-numbers/+14155550100/release/");
@@ -276,13 +284,15 @@ async fn phone_helpers_send_normalised_numbers() {
         .send()
         .await
         .expect("bought");
-    assert_eq!(bought.data.as_ref().and_then(|d| d.price), Some(1.15));
+    assert_eq!(bought.purchase.price, Some(1.15));
+    assert_eq!(bought.number.id, "n-bought", "the id a campaign takes");
     client
         .release_number(agni::E164::parse("+14155550100").expect("valid"))
         .send()
         .await
         .expect("released");
     buy.assert_calls(1);
+    listed.assert_calls(1);
     release.assert_calls(1);
 }
 

@@ -287,12 +287,12 @@ async fn phone_numbers() {
         .buy_number(number.as_str())
         .send()
         .await
-        .expect("buy")
-        .into_inner();
+        .expect("buy");
     assert_eq!(
-        bought.data.as_ref().and_then(|d| d.phone_number.as_deref()),
+        bought.purchase.phone_number.as_deref(),
         Some(number.as_str())
     );
+    assert_eq!(bought.number.number.as_deref(), Some(number.as_str()));
     assert_eq!(
         api_error(client.buy_number(number.as_str()).send().await),
         (409, symbolic("CONFLICT"))
