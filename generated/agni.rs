@@ -37613,7 +37613,11 @@ pub mod builder {
         ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/agents/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client
@@ -38072,7 +38076,11 @@ pub mod builder {
         ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/v1/available-llm-models/with-voices", client.baseurl
             );
@@ -38166,7 +38174,11 @@ pub mod builder {
             let Self { client, llm_model_id, limit, offset } = self;
             let llm_model_id = llm_model_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/v1/available-voice-ids/{}/voices", client.baseurl, crate
                 ::transport::path_segment("llm_model_id", & llm_model_id.to_string())
@@ -38537,7 +38549,12 @@ pub mod builder {
             let Self { client, agent_id, limit, org_id, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
-            crate::transport::check_range("limit", limit.as_ref(), None, Some(200f64))
+            crate::transport::check_range(
+                    "limit",
+                    limit.as_ref(),
+                    Some(1f64),
+                    Some(200f64),
+                )
                 .map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
@@ -39255,7 +39272,16 @@ pub mod builder {
             let caller_number = caller_number.map_err(Error::InvalidRequest)?;
             let channel = channel.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("page", page.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range(
+                    "page_size",
+                    page_size.as_ref(),
+                    Some(1f64),
+                    None,
+                )
+                .map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
             let sort_order = sort_order.map_err(Error::InvalidRequest)?;
@@ -39677,7 +39703,11 @@ pub mod builder {
         ) -> Result<(&'a super::Client, reqwest::Request), Error<types::ErrorBody>> {
             let Self { client, limit, offset, status } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/campaigns/", client.baseurl);
             #[allow(unused_mut)]
@@ -40060,7 +40090,11 @@ pub mod builder {
             let Self { client, id, limit, offset } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/v1/campaigns/{}/contacts", client.baseurl, crate
                 ::transport::path_segment("id", & id.to_string())
@@ -40526,7 +40560,11 @@ pub mod builder {
             let Self { client, campaign_id, limit, offset, search } = self;
             let campaign_id = campaign_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/contacts/", client.baseurl);
             #[allow(unused_mut)]
@@ -41470,7 +41508,12 @@ pub mod builder {
             let Self { client, agent_id, limit, org_id, status } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
-            crate::transport::check_range("limit", limit.as_ref(), None, Some(200f64))
+            crate::transport::check_range(
+                    "limit",
+                    limit.as_ref(),
+                    Some(1f64),
+                    Some(200f64),
+                )
                 .map_err(Error::InvalidRequest)?;
             let org_id = org_id.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
@@ -42307,6 +42350,13 @@ pub mod builder {
             let Self { client, iso_country, page_size, region } = self;
             let iso_country = iso_country.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range(
+                    "page_size",
+                    page_size.as_ref(),
+                    Some(1f64),
+                    None,
+                )
+                .map_err(Error::InvalidRequest)?;
             let region = region.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/v1/phone-numbers/available-numbers/{}/", client.baseurl, crate
@@ -44075,7 +44125,11 @@ pub mod builder {
             let Self { client, agent_id, limit, offset } = self;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("limit", limit.as_ref(), Some(1f64), None)
+                .map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
+            crate::transport::check_range("offset", offset.as_ref(), Some(0f64), None)
+                .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/tools/", client.baseurl);
             #[allow(unused_mut)]
             let mut request = client

@@ -61,7 +61,8 @@ macro_rules! plain_structs {
             pub reminder_trigger_ms: Option<i32>,
             pub ring_duration_ms: Option<i32>,
             pub s2s_model: Option<String>,
-            pub selected_tools: Option<Map<String, Value>>,
+            pub prompt: Option<String>,
+            pub selected_tools: Option<Vec<String>>,
             pub start_speaker: Option<String>,
             pub status: Option<AgentStatus>,
             pub temperature: Option<f64>,
@@ -129,7 +130,11 @@ macro_rules! plain_structs {
                 reminder_trigger_ms: Some(10_000),
                 ring_duration_ms: Some(30_000),
                 s2s_model: Some("gpt-realtime".to_owned()),
-                selected_tools: object(json!({"book_appointment": {"type": "webhook"}})),
+                prompt: Some(
+                    "You are Riley, the front desk of Acme Dental. Offer the next free slots."
+                        .to_owned(),
+                ),
+                selected_tools: Some(vec!["0198f6a2-6d1e-7c1a-9d4f-7001a2b3c4d5".to_owned()]),
                 start_speaker: Some("agent".to_owned()),
                 status: Some(AgentStatus::Active),
                 temperature: Some(0.7),

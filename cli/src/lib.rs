@@ -121,7 +121,7 @@ pub struct Global {
     /// API key (default: $RAVAN_API_KEY, then the profile). Never printed.
     #[arg(long, global = true, value_name = "KEY")]
     pub api_key: Option<String>,
-    /// API base URL, e.g. the sandbox's (default: $AGNI_BASE_URL, the profile's, or https://api.ravan.ai).
+    /// API base URL, e.g. the sandbox's (default: $AGNI_BASE_URL, the profile's, or `https://api.ravan.ai`).
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// Profile to use (default: $AGNI_PROFILE, else the one `agni profiles use` chose).

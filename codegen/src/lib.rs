@@ -75,8 +75,9 @@ pub fn settings() -> GenerationSettings {
 /// it appends each enum's `Unknown` variant, so it runs after `enums`), `docs` (the docs typify
 /// leaves out).
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
-    let document = spec::parse(spec_yaml)?;
+    let mut document = spec::parse(spec_yaml)?;
     let facts = operations::facts(&document.openapi)?;
+    operations::unbounded(&mut document.openapi);
     let tokens = Generator::new(&settings()).generate_tokens(&document.openapi)?;
     let mut file: syn::File = syn::parse2(tokens)?;
     let answers = send::route_through_agni(&mut file, &facts)?;
@@ -96,7 +97,8 @@ pub const MOCK_CRATE_PATH: &str = "agni";
 /// document: `operations::{Op}When`/`{Op}Then` wrappers and a `MockServerExt` trait with one method
 /// per operation. Same settings as [`generate`], so the types they name are the client's types.
 pub fn generate_httpmock(spec_yaml: &str) -> Result<String, Error> {
-    let document = spec::parse(spec_yaml)?;
+    let mut document = spec::parse(spec_yaml)?;
+    operations::unbounded(&mut document.openapi);
     let tokens = Generator::new(&settings()).httpmock(&document.openapi, MOCK_CRATE_PATH)?;
     let file: syn::File = syn::parse2(tokens)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
@@ -111,7 +113,8 @@ pub const CLI_CRATE_PATH: &str = "agni";
 /// runner per operation, a `CliCommand` enum listing them, and the `CliConfig` trait the
 /// hand-written CLI implements for output.
 pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
-    let document = spec::parse(spec_yaml)?;
+    let mut document = spec::parse(spec_yaml)?;
+    operations::unbounded(&mut document.openapi);
     // The CLI names the client's enum variants as typify wrote them; the client's enum pass
     // renamed them, so the same renames apply here.
     let mut client: syn::File =

@@ -1,6 +1,6 @@
 //! What the spec says about each operation that the generated code needs at run time and
 //! progenitor does not carry over: the credentials its `security` accepts (read by
-//! [`crate::spec::credentials`]) and the documented ranges of its numeric parameters. Keyed by
+//! `spec::credentials`) and the documented ranges of its numeric parameters. Keyed by
 //! method and path template, which the generated builders also name (in their docs), so no
 //! operation-id spelling has to match.
 
@@ -67,6 +67,59 @@ pub fn facts(spec: &OpenAPI) -> Result<ByRoute, Error> {
     Ok(by_route)
 }
 
+/// Removes the bounds of every numeric parameter, once [`facts`] has read them: typify would
+/// otherwise turn `minimum: 1` into `NonZeroU32` and `minimum: 0` into an unsigned type, so a
+/// bad value would fail a type conversion (or not compile) instead of getting the generated
+/// check's message naming the parameter and its documented range.
+pub fn unbounded(spec: &mut OpenAPI) {
+    for item in spec.paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        let parameters = operations
+            .into_iter()
+            .flatten()
+            .flat_map(|operation| operation.parameters.iter_mut())
+            .chain(item.parameters.iter_mut());
+        for parameter in parameters {
+            let ReferenceOr::Item(parameter) = parameter else {
+                continue;
+            };
+            let data = match parameter {
+                Parameter::Query { parameter_data, .. }
+                | Parameter::Header { parameter_data, .. }
+                | Parameter::Path { parameter_data, .. }
+                | Parameter::Cookie { parameter_data, .. } => parameter_data,
+            };
+            let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &mut data.format
+            else {
+                continue;
+            };
+            match &mut schema.schema_kind {
+                SchemaKind::Type(Type::Integer(integer)) => {
+                    integer.minimum = None;
+                    integer.maximum = None;
+                }
+                SchemaKind::Type(Type::Number(number)) => {
+                    number.minimum = None;
+                    number.maximum = None;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The bounds of a numeric path or query parameter, if it documents any.
 fn range(spec: &OpenAPI, parameter: &ReferenceOr<Parameter>) -> Option<Range> {
     let ReferenceOr::Item(parameter) = parameter else {
@@ -109,6 +162,12 @@ fn resolve<'a>(spec: &'a OpenAPI, schema: &'a ReferenceOr<Schema>) -> Option<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facts_of(spec: &OpenAPI, path: &str) -> Vec<Range> {
+        facts(spec).expect("supported security")[&("GET".to_owned(), path.to_owned())]
+            .ranges
+            .clone()
+    }
 
     fn spec(yaml: &str) -> OpenAPI {
         serde_saphyr::from_str(yaml).expect("spec parses")
@@ -156,5 +215,14 @@ paths:
         );
         assert_eq!(get("/b").credentials, [Credential::Bearer]);
         assert!(get("/health").credentials.is_empty());
+
+        // The bounds, once read, leave the schema typify sees: `limit` stays a signed integer.
+        let mut spec = spec;
+        unbounded(&mut spec);
+        assert_eq!(
+            facts_of(&spec, "/a"),
+            Vec::<Range>::new(),
+            "no bound left for typify to turn into an unsigned type"
+        );
     }
 }

@@ -106,6 +106,37 @@ async fn a_missing_path_parameter_names_the_operation_and_the_setter() {
     );
 }
 
+/// Documented bounds come from the spec (`minimum`/`maximum` of a parameter), checked by one
+/// generated mechanism before anything is sent.
+#[tokio::test]
+async fn a_value_outside_its_documented_range_is_refused_naming_the_range() {
+    let server = Server::script(vec![json(200, "{}")]).await;
+    let client = client(&server);
+    let error = client
+        .list_agents()
+        .limit(-5)
+        .send()
+        .await
+        .expect_err("below 1");
+    assert_eq!(
+        error.to_string(),
+        "list_agents: invalid request, nothing was sent: parameter `limit` is -5; the API \
+         documents it as at least 1"
+    );
+    let error = client
+        .list_calcom_appointments()
+        .limit(500)
+        .send()
+        .await
+        .expect_err("above 200");
+    assert_eq!(
+        error.to_string(),
+        "list_calcom_appointments: invalid request, nothing was sent: parameter `limit` is \
+         500; the API documents it as between 1 and 200"
+    );
+    assert_eq!(server.count(), 0);
+}
+
 /// A deadline shorter than the attempt timeout: the one attempt is cut by the deadline, and no
 /// time is left for another (deterministic however slow the machine is).
 #[tokio::test]

@@ -81,7 +81,7 @@ enum Command {
     /// (all on loopback) and write the table to BENCHMARKS.md.
     ///
     /// Builds agni-bench in release, generates the peer client with openapi-generator (PyPI
-    /// `openapi-generator-cli`, needs Java) into <target dir>/bench/, measures throughput and
+    /// `openapi-generator-cli`, needs Java) into `<target dir>/bench/`, measures throughput and
     /// latency, streaming, decoding, instructions per request (valgrind) and the build cost of
     /// a user crate. Takes a quarter of an hour or so.
     Bench {

@@ -16,7 +16,7 @@ use crate::{
 ///
 /// A string that starts with `http://` or `https://` is a URL; anything else is a session id,
 /// which is percent-encoded into the path. A string that looks like a URL but does not parse is
-/// reported as [`ErrorKind::InvalidRequest`] when the download starts, before
+/// reported as [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) when the download starts, before
 /// anything is sent.
 ///
 /// ```
