@@ -48,6 +48,7 @@ pub fn install_subscriber() {
     INSTALLED.get_or_init(|| {
         tracing_subscriber::fmt()
             .with_max_level(LevelFilter::TRACE)
+            .with_ansi(false)
             .with_writer(|| ThreadCapture(CAPTURE.with_borrow(Clone::clone)))
             .try_init()
             .expect("the only global subscriber");
