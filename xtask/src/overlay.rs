@@ -9,6 +9,11 @@
 //!
 //! An action whose target selects nothing is reported rather than ignored: an overlay that
 //! silently stops applying after an upstream change would quietly undo a correction.
+//!
+//! An action marked `x-documentation: true` only documents what the document declares: its
+//! update merges into existing members and never creates one. A schema, property or path it
+//! names that the document lacks is reported like an unmatched target instead of being created
+//! as an untyped skeleton (which would read, in a spec diff, as a type change from "any").
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -53,6 +58,9 @@ pub struct Action {
     /// Delete each selected node instead.
     #[serde(default)]
     pub remove: bool,
+    /// Documentation only: merge into existing members, never create one.
+    #[serde(rename = "x-documentation", default)]
+    pub documentation: bool,
 }
 
 /// Why an overlay could not be applied.
@@ -135,13 +143,24 @@ impl Overlay {
             match (&action.update, action.remove) {
                 (_, true) => remove_all(document, pointers).map_err(fail)?,
                 (Some(update), false) => {
+                    let mut missing = Vec::new();
                     for pointer in &pointers {
                         let node = document
                             .pointer_mut(pointer)
                             .ok_or_else(|| fail(format!("{pointer} vanished while applying")))?;
-                        merge(node, update)
+                        let mut at = Missing {
+                            creates: !action.documentation,
+                            pointer: pointer.clone(),
+                            found: &mut missing,
+                        };
+                        merge(node, update, &mut at)
                             .map_err(|problem| fail(format!("{pointer}: {problem}")))?;
                     }
+                    unmatched.extend(missing.into_iter().map(|pointer| Unmatched {
+                        index,
+                        target: format!("{} at {pointer}", action.target),
+                        description: action.description.clone().unwrap_or_default(),
+                    }));
                 }
                 (None, false) => {
                     return Err(fail("has neither `update` nor `remove: true`".into()));
@@ -192,18 +211,36 @@ fn index_key(pointer: &str) -> (&str, usize) {
     }
 }
 
-/// Merges `update` into `target` with Overlay 1.0 semantics.
-fn merge(target: &mut Value, update: &Value) -> Result<(), String> {
+/// Where a merge is, and (for documentation actions) the members it found missing.
+struct Missing<'a> {
+    /// Whether the merge may create members that hold objects.
+    creates: bool,
+    /// JSON pointer of the node being merged into.
+    pointer: String,
+    found: &'a mut Vec<String>,
+}
+
+/// Merges `update` into `target` with Overlay 1.0 semantics, except that an object member the
+/// target lacks is not created unless `at.creates`.
+fn merge(target: &mut Value, update: &Value, at: &mut Missing<'_>) -> Result<(), String> {
     match target {
         Value::Object(map) => {
             let Value::Object(fields) = update else {
                 return Err("an object target needs an object update".into());
             };
             for (key, value) in fields {
+                let member = format!(
+                    "{}/{}",
+                    at.pointer,
+                    key.replace('~', "~0").replace('/', "~1")
+                );
                 match map.get_mut(key) {
                     Some(existing @ Value::Object(_)) if value.is_object() => {
-                        merge(existing, value)?
+                        let parent = std::mem::replace(&mut at.pointer, member);
+                        merge(existing, value, at)?;
+                        at.pointer = parent;
                     }
+                    None if value.is_object() && !at.creates => at.found.push(member),
                     _ => {
                         map.insert(key.clone(), value.clone());
                     }
@@ -314,6 +351,28 @@ mod tests {
             }]
         );
         assert_eq!(doc, before);
+    }
+
+    #[test]
+    fn a_documentation_action_never_creates_what_it_documents() {
+        let mut doc = json!({"schemas": {"A": {"properties": {"x": {"type": "string"}}}}});
+        let unmatched = overlay(
+            "  - target: $.schemas\n    description: docs\n    x-documentation: true\n    update: {A: {description: a, properties: {x: {description: ex}, gone: {description: g}}}, B: {description: b}}\n",
+        )
+        .apply(&mut doc)
+        .expect("applies");
+        assert_eq!(
+            doc,
+            json!({"schemas": {"A": {"description": "a", "properties": {"x": {"type": "string", "description": "ex"}}}}})
+        );
+        let missing: Vec<&str> = unmatched.iter().map(|u| u.target.as_str()).collect();
+        assert_eq!(
+            missing,
+            [
+                "$.schemas at /schemas/A/properties/gone",
+                "$.schemas at /schemas/B"
+            ]
+        );
     }
 
     #[test]
