@@ -35864,23 +35864,24 @@ Sends a `GET` request to `/api/v1/agents/`
 Arguments:
 - `limit`: Number of results to return
 - `offset`: Pagination offset
-```ignore
-let response = client.list_agents()
-    .limit(limit)
-    .offset(offset)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_agents().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_agents(&self) -> builder::ListAgents<'_>;
     /**Create Agent
 
 Sends a `POST` request to `/api/v1/agents/`
 
-```ignore
-let response = client.create_agent()
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.create_agent().send().await?;
+# Ok(())
+# }
 ```*/
     fn create_agent(&self) -> builder::CreateAgent<'_>;
     /**Get Agent
@@ -35889,11 +35890,12 @@ Sends a `GET` request to `/api/v1/agents/{id}/`
 
 Arguments:
 - `id`: Agent ID
-```ignore
-let response = client.get_agent()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_agent().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_agent(&self) -> builder::GetAgent<'_>;
     /**Delete Agent
@@ -35902,11 +35904,12 @@ Sends a `DELETE` request to `/api/v1/agents/{id}/`
 
 Arguments:
 - `id`: Agent ID
-```ignore
-let response = client.delete_agent()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.delete_agent().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn delete_agent(&self) -> builder::DeleteAgent<'_>;
     /**Update Agent
@@ -35916,12 +35919,12 @@ Sends a `PATCH` request to `/api/v1/agents/{id}/`
 Arguments:
 - `id`: Agent ID
 - `body`
-```ignore
-let response = client.update_agent()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_agent().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_agent(&self) -> builder::UpdateAgent<'_>;
     /**Update Agent Status
@@ -35931,12 +35934,12 @@ Sends a `PATCH` request to `/api/v1/agents/{id}/status/`
 Arguments:
 - `id`: Agent ID
 - `body`
-```ignore
-let response = client.update_agent_status()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_agent_status().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_agent_status(&self) -> builder::UpdateAgentStatus<'_>;
 }
@@ -35970,24 +35973,24 @@ Arguments:
 - `agent_id`: Only the tools attached to this agent.
 - `limit`: Number of results to return
 - `offset`: Pagination offset
-```ignore
-let response = client.list_agent_tools()
-    .agent_id(agent_id)
-    .limit(limit)
-    .offset(offset)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_agent_tools().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_agent_tools(&self) -> builder::ListAgentTools<'_>;
     /**Create Agent Tool
 
 Sends a `POST` request to `/api/v1/tools/`
 
-```ignore
-let response = client.create_agent_tool()
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.create_agent_tool().send().await?;
+# Ok(())
+# }
 ```*/
     fn create_agent_tool(&self) -> builder::CreateAgentTool<'_>;
     /**Get Agent Tool
@@ -35996,11 +35999,12 @@ Sends a `GET` request to `/api/v1/tools/{id}/`
 
 Arguments:
 - `id`: Tool ID
-```ignore
-let response = client.get_agent_tool()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_agent_tool().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_agent_tool(&self) -> builder::GetAgentTool<'_>;
     /**Delete Agent Tool
@@ -36009,11 +36013,12 @@ Sends a `DELETE` request to `/api/v1/tools/{id}/`
 
 Arguments:
 - `id`: Tool ID
-```ignore
-let response = client.delete_agent_tool()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.delete_agent_tool().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn delete_agent_tool(&self) -> builder::DeleteAgentTool<'_>;
     /**Update Agent Tool
@@ -36023,12 +36028,12 @@ Sends a `PATCH` request to `/api/v1/tools/{id}/`
 Arguments:
 - `id`: Tool ID
 - `body`
-```ignore
-let response = client.update_agent_tool()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_agent_tool().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_agent_tool(&self) -> builder::UpdateAgentTool<'_>;
 }
@@ -36057,11 +36062,21 @@ Unified appointment management for Cal.com: the book, reschedule, cancel, sugges
 
 Sends a `POST` request to `/api/v1/calcom/appointments/manage`
 
-```ignore
-let response = client.manage_calcom_appointment()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .manage_calcom_appointment()
+    .body_map(|body| {
+        body
+            .action(agni::types::ManageAppointmentRequestAction::Book)
+            .agent_id("<agent_id>")
+            .org_id("<org_id>")
+    })
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn manage_calcom_appointment(&self) -> builder::ManageCalcomAppointment<'_>;
     /**Manage GHL Appointment
@@ -36070,11 +36085,21 @@ Unified appointment management for GoHighLevel: the book, reschedule, cancel, su
 
 Sends a `POST` request to `/api/v1/ghl/appointments/manage`
 
-```ignore
-let response = client.manage_ghl_appointment()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .manage_ghl_appointment()
+    .body_map(|body| {
+        body
+            .action(agni::types::ManageAppointmentRequestAction::Book)
+            .agent_id("<agent_id>")
+            .org_id("<org_id>")
+    })
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn manage_ghl_appointment(&self) -> builder::ManageGhlAppointment<'_>;
 }
@@ -36098,13 +36123,16 @@ Arguments:
 - `agent_id`: The agent to link or unlink.
 - `org_id`: The organization to use when the token's claims carry none.
 - `body`
-```ignore
-let response = client.assign_calcom_account_to_agent()
-    .agent_id(agent_id)
-    .org_id(org_id)
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .assign_calcom_account_to_agent()
+    .agent_id("<agent_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn assign_calcom_account_to_agent(&self) -> builder::AssignCalcomAccountToAgent<'_>;
     /**Get Agent Cal.com Info
@@ -36116,12 +36144,12 @@ Sends a `GET` request to `/api/v1/calcom/agents/{agent_id}/info`
 Arguments:
 - `agent_id`: The agent's ID (a UUID).
 - `org_id`: The organization to use when the token's claims carry none.
-```ignore
-let response = client.get_agent_calcom_info()
-    .agent_id(agent_id)
-    .org_id(org_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_agent_calcom_info().agent_id("<agent_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_agent_calcom_info(&self) -> builder::GetAgentCalcomInfo<'_>;
     /**Get Agent Cal.com Status
@@ -36132,11 +36160,12 @@ Sends a `GET` request to `/api/v1/calcom/agents/{agent_id}/status`
 
 Arguments:
 - `agent_id`: The agent whose private Cal.com connection to inspect.
-```ignore
-let response = client.get_agent_calcom_status()
-    .agent_id(agent_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_agent_calcom_status().agent_id("<agent_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_agent_calcom_status(&self) -> builder::GetAgentCalcomStatus<'_>;
     /**List Cal.com Appointments
@@ -36148,14 +36177,12 @@ Arguments:
 - `limit`: Number of results to return (max 200)
 - `org_id`: The organization whose primary Cal.com account's bookings to list (the current docs mark it required).
 - `status`: Filter by status
-```ignore
-let response = client.list_calcom_appointments()
-    .agent_id(agent_id)
-    .limit(limit)
-    .org_id(org_id)
-    .status(status)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_calcom_appointments().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_calcom_appointments(&self) -> builder::ListCalcomAppointments<'_>;
     /**Get Cal.com Appointment
@@ -36165,44 +36192,56 @@ Sends a `GET` request to `/api/v1/calcom/appointments/{id}`
 Arguments:
 - `id`: Appointment ID
 - `org_id`: The organization to use when the credentials carry none.
-```ignore
-let response = client.get_calcom_appointment()
-    .id(id)
-    .org_id(org_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_calcom_appointment().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_calcom_appointment(&self) -> builder::GetCalcomAppointment<'_>;
     /**Connect Cal.com
 
 Sends a `POST` request to `/api/v1/calcom/connect`
 
-```ignore
-let response = client.connect_calcom()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .connect_calcom()
+    .body_map(|body| body.api_key("<api_key>").org_id("<org_id>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn connect_calcom(&self) -> builder::ConnectCalcom<'_>;
     /**Disconnect Cal.com
 
 Sends a `POST` request to `/api/v1/calcom/disconnect`
 
-```ignore
-let response = client.disconnect_calcom()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .disconnect_calcom()
+    .body_map(|body| body.org_id("<org_id>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn disconnect_calcom(&self) -> builder::DisconnectCalcom<'_>;
     /**List Cal.com Event Types
 
 Sends a `GET` request to `/api/v1/calcom/event-types`
 
-```ignore
-let response = client.list_calcom_event_types()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_calcom_event_types().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_calcom_event_types(&self) -> builder::ListCalcomEventTypes<'_>;
     /**Lookup Cal.com Event Type
@@ -36213,11 +36252,16 @@ Sends a `GET` request to `/api/v1/calcom/event-types/lookup/{platform_id}`
 
 Arguments:
 - `platform_id`: Event type ID or slug
-```ignore
-let response = client.lookup_calcom_event_type()
-    .platform_id(platform_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .lookup_calcom_event_type()
+    .platform_id("<platform_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn lookup_calcom_event_type(&self) -> builder::LookupCalcomEventType<'_>;
     /**Cal.com Connection Status
@@ -36226,11 +36270,12 @@ Sends a `GET` request to `/api/v1/calcom/status`
 
 Arguments:
 - `org_id`: Organization ID
-```ignore
-let response = client.calcom_status()
-    .org_id(org_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.calcom_status().org_id("<org_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn calcom_status(&self) -> builder::CalcomStatus<'_>;
 }
@@ -36286,21 +36331,12 @@ Arguments:
 - `started_after`: ISO-8601 lower bound
 - `started_before`: ISO-8601 upper bound
 - `status`: Filter by status
-```ignore
-let response = client.list_call_sessions()
-    .agent_id(agent_id)
-    .caller_number(caller_number)
-    .channel(channel)
-    .page(page)
-    .page_size(page_size)
-    .search(search)
-    .sort_by(sort_by)
-    .sort_order(sort_order)
-    .started_after(started_after)
-    .started_before(started_before)
-    .status(status)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_call_sessions().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_call_sessions(&self) -> builder::ListCallSessions<'_>;
     /**Get Call Session Detail
@@ -36311,11 +36347,12 @@ Sends a `GET` request to `/api/v1/calling/call-sessions-detail/{id}`
 
 Arguments:
 - `id`: Call session ID
-```ignore
-let response = client.get_call_session_detail()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_call_session_detail().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_call_session_detail(&self) -> builder::GetCallSessionDetail<'_>;
     /**Create Call
@@ -36324,11 +36361,20 @@ Creates a `web_call` (browser, LiveKit) or an `outbound_call` (phone). Phone num
 
 Sends a `POST` request to `/api/v1/calling/create-call`
 
-```ignore
-let response = client.create_call()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .create_call()
+    .body_map(|body| {
+        body
+            .agent_id("<agent_id>")
+            .type_(agni::types::CreateCallRequestType::WebCall)
+    })
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn create_call(&self) -> builder::CreateCall<'_>;
     /**Finalize Call Session
@@ -36339,11 +36385,12 @@ Sends a `POST` request to `/api/v1/calling/finalize-session/{session_id}`
 
 Arguments:
 - `session_id`: The call session's ID.
-```ignore
-let response = client.finalize_session()
-    .session_id(session_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.finalize_session().session_id("<session_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn finalize_session(&self) -> builder::FinalizeSession<'_>;
     /**Phone Call History
@@ -36352,10 +36399,12 @@ The organization's phone call history. Undocumented: only public client code cal
 
 Sends a `GET` request to `/api/v1/calling/phone-history`
 
-```ignore
-let response = client.get_phone_history()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_phone_history().send().await?;
+# Ok(())
+# }
 ```*/
     fn get_phone_history(&self) -> builder::GetPhoneHistory<'_>;
     /**Get Call Recording
@@ -36367,12 +36416,12 @@ Sends a `GET` request to `/api/v1/calling/sessions/{id}/recording`
 Arguments:
 - `id`: The call session's ID.
 - `token`: The signed access token of a `recording_url` (its `token` query parameter).
-```ignore
-let response = client.get_call_recording()
-    .id(id)
-    .token(token)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_call_recording().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_call_recording(&self) -> builder::GetCallRecording<'_>;
 }
@@ -36402,24 +36451,35 @@ pub trait ClientCampaignServiceExt {
 
 Sends a `GET` request to `/api/v1/campaigns/`
 
-```ignore
-let response = client.list_campaigns()
-    .limit(limit)
-    .offset(offset)
-    .status(status)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_campaigns().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_campaigns(&self) -> builder::ListCampaigns<'_>;
     /**Create Campaign
 
 Sends a `POST` request to `/api/v1/campaigns/`
 
-```ignore
-let response = client.create_campaign()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .create_campaign()
+    .body_map(|body| {
+        body
+            .agent_id("<agent_id>")
+            .contact_ids(vec!["<contact_ids>".to_owned()])
+            .from_phone_number("<from_phone_number>")
+            .name("<name>")
+            .phone_number_id("<phone_number_id>")
+    })
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn create_campaign(&self) -> builder::CreateCampaign<'_>;
     /**Get Campaign
@@ -36428,11 +36488,12 @@ Sends a `GET` request to `/api/v1/campaigns/{id}`
 
 Arguments:
 - `id`: Campaign UUID
-```ignore
-let response = client.get_campaign()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_campaign().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_campaign(&self) -> builder::GetCampaign<'_>;
     /**Delete Campaign
@@ -36441,11 +36502,12 @@ Sends a `DELETE` request to `/api/v1/campaigns/{id}`
 
 Arguments:
 - `id`: Campaign UUID
-```ignore
-let response = client.delete_campaign()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.delete_campaign().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn delete_campaign(&self) -> builder::DeleteCampaign<'_>;
     /**Update Campaign
@@ -36455,12 +36517,12 @@ Sends a `PATCH` request to `/api/v1/campaigns/{id}`
 Arguments:
 - `id`: Campaign UUID
 - `body`
-```ignore
-let response = client.update_campaign()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_campaign().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_campaign(&self) -> builder::UpdateCampaign<'_>;
     /**List Campaign Contacts
@@ -36471,13 +36533,12 @@ Arguments:
 - `id`: Campaign UUID
 - `limit`
 - `offset`
-```ignore
-let response = client.list_campaign_contacts()
-    .id(id)
-    .limit(limit)
-    .offset(offset)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_campaign_contacts().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn list_campaign_contacts(&self) -> builder::ListCampaignContacts<'_>;
     /**Add Contacts to Campaign
@@ -36487,12 +36548,17 @@ Sends a `POST` request to `/api/v1/campaigns/{id}/contacts`
 Arguments:
 - `id`: Campaign UUID
 - `body`
-```ignore
-let response = client.add_contacts_to_campaign()
-    .id(id)
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .add_contacts_to_campaign()
+    .id("<id>")
+    .body_map(|body| body.contact_ids(vec!["<contact_ids>".to_owned()]))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn add_contacts_to_campaign(&self) -> builder::AddContactsToCampaign<'_>;
     /**Remove Contact from Campaign
@@ -36502,12 +36568,17 @@ Sends a `DELETE` request to `/api/v1/campaigns/{id}/contacts/{contact_id}`
 Arguments:
 - `id`: Campaign UUID
 - `contact_id`: Contact UUID
-```ignore
-let response = client.remove_contact_from_campaign()
-    .id(id)
-    .contact_id(contact_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .remove_contact_from_campaign()
+    .id("<id>")
+    .contact_id("<contact_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn remove_contact_from_campaign(&self) -> builder::RemoveContactFromCampaign<'_>;
     /**Pause Campaign
@@ -36516,11 +36587,12 @@ Sends a `POST` request to `/api/v1/campaigns/{id}/pause`
 
 Arguments:
 - `id`: Campaign UUID
-```ignore
-let response = client.pause_campaign()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.pause_campaign().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn pause_campaign(&self) -> builder::PauseCampaign<'_>;
     /**Resume Campaign
@@ -36529,11 +36601,12 @@ Sends a `POST` request to `/api/v1/campaigns/{id}/resume`
 
 Arguments:
 - `id`: Campaign UUID
-```ignore
-let response = client.resume_campaign()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.resume_campaign().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn resume_campaign(&self) -> builder::ResumeCampaign<'_>;
     /**Start Campaign
@@ -36542,11 +36615,12 @@ Sends a `POST` request to `/api/v1/campaigns/{id}/start`
 
 Arguments:
 - `id`: Campaign UUID
-```ignore
-let response = client.start_campaign()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.start_campaign().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn start_campaign(&self) -> builder::StartCampaign<'_>;
 }
@@ -36596,36 +36670,40 @@ Arguments:
 - `limit`: Max results
 - `offset`: Pagination offset
 - `search`: Search by name, email, or phone
-```ignore
-let response = client.list_contacts()
-    .campaign_id(campaign_id)
-    .limit(limit)
-    .offset(offset)
-    .search(search)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_contacts().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_contacts(&self) -> builder::ListContacts<'_>;
     /**Create Contact
 
 Sends a `POST` request to `/api/v1/contacts/`
 
-```ignore
-let response = client.create_contact()
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.create_contact().send().await?;
+# Ok(())
+# }
 ```*/
     fn create_contact(&self) -> builder::CreateContact<'_>;
     /**Bulk Delete Contacts
 
 Sends a `POST` request to `/api/v1/contacts/bulk-delete`
 
-```ignore
-let response = client.bulk_delete_contacts()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .bulk_delete_contacts()
+    .body_map(|body| body.ids(vec!["<ids>".to_owned()]))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn bulk_delete_contacts(&self) -> builder::BulkDeleteContacts<'_>;
     /**Get Contact
@@ -36634,11 +36712,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.get_contact()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_contact().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_contact(&self) -> builder::GetContact<'_>;
     /**Delete Contact
@@ -36647,11 +36726,12 @@ Sends a `DELETE` request to `/api/v1/contacts/{id}`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.delete_contact()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.delete_contact().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn delete_contact(&self) -> builder::DeleteContact<'_>;
     /**Update Contact
@@ -36661,12 +36741,12 @@ Sends a `PATCH` request to `/api/v1/contacts/{id}`
 Arguments:
 - `id`: Contact ID
 - `body`
-```ignore
-let response = client.update_contact()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_contact().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_contact(&self) -> builder::UpdateContact<'_>;
     /**Get Contact Activities
@@ -36675,11 +36755,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}/activities`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.get_contact_activities()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_contact_activities().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_contact_activities(&self) -> builder::GetContactActivities<'_>;
     /**Get Contact Calls
@@ -36688,11 +36769,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}/calls`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.get_contact_calls()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_contact_calls().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_contact_calls(&self) -> builder::GetContactCalls<'_>;
     /**Get Contact CallStats
@@ -36701,11 +36783,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}/calls/stats`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.get_contact_call_stats()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_contact_call_stats().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_contact_call_stats(&self) -> builder::GetContactCallStats<'_>;
     /**Get Contact Campaigns
@@ -36714,11 +36797,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}/campaigns`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.get_contact_campaigns()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_contact_campaigns().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_contact_campaigns(&self) -> builder::GetContactCampaigns<'_>;
     /**Get Contact Detail
@@ -36727,11 +36811,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}/detail`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.get_contact_detail()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_contact_detail().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_contact_detail(&self) -> builder::GetContactDetail<'_>;
     /**List Contact Notes
@@ -36740,11 +36825,12 @@ Sends a `GET` request to `/api/v1/contacts/{id}/notes`
 
 Arguments:
 - `id`: Contact ID
-```ignore
-let response = client.list_contact_notes()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_contact_notes().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn list_contact_notes(&self) -> builder::ListContactNotes<'_>;
     /**Create Contact Note
@@ -36754,12 +36840,17 @@ Sends a `POST` request to `/api/v1/contacts/{id}/notes`
 Arguments:
 - `id`: Contact ID
 - `body`
-```ignore
-let response = client.create_contact_note()
-    .id(id)
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .create_contact_note()
+    .id("<id>")
+    .body_map(|body| body.content("<content>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn create_contact_note(&self) -> builder::CreateContactNote<'_>;
 }
@@ -36815,14 +36906,12 @@ Arguments:
 - `limit`: Number of results to return (max 200)
 - `org_id`: Organization ID (fallback)
 - `status`: Filter by appointment status
-```ignore
-let response = client.list_ghl_appointments()
-    .agent_id(agent_id)
-    .limit(limit)
-    .org_id(org_id)
-    .status(status)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_ghl_appointments().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_ghl_appointments(&self) -> builder::ListGhlAppointments<'_>;
     /**Get GHL Appointment
@@ -36832,12 +36921,16 @@ Sends a `GET` request to `/api/v1/ghl/appointments/{appointment_id}`
 Arguments:
 - `appointment_id`: Appointment ID
 - `org_id`: Organization ID (fallback)
-```ignore
-let response = client.get_ghl_appointment()
-    .appointment_id(appointment_id)
-    .org_id(org_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .get_ghl_appointment()
+    .appointment_id("<appointment_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn get_ghl_appointment(&self) -> builder::GetGhlAppointment<'_>;
     /**Save Call Data
@@ -36846,11 +36939,16 @@ Saves a call's transcript and summary to a GoHighLevel contact.
 
 Sends a `POST` request to `/api/v1/ghl/calls/data`
 
-```ignore
-let response = client.save_ghl_call_data()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .save_ghl_call_data()
+    .body_map(|body| body.contact_id("<contact_id>").org_id("<org_id>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn save_ghl_call_data(&self) -> builder::SaveGhlCallData<'_>;
     /**Get or Create Contact
@@ -36859,21 +36957,28 @@ Idempotent despite POST: returns the existing GoHighLevel contact or creates it.
 
 Sends a `POST` request to `/api/v1/ghl/contacts`
 
-```ignore
-let response = client.get_or_create_ghl_contact()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .get_or_create_ghl_contact()
+    .body_map(|body| body.org_id("<org_id>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn get_or_create_ghl_contact(&self) -> builder::GetOrCreateGhlContact<'_>;
     /**Disconnect GHL
 
 Sends a `POST` request to `/api/v1/ghl/disconnect`
 
-```ignore
-let response = client.disconnect_ghl()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.disconnect_ghl().send().await?;
+# Ok(())
+# }
 ```*/
     fn disconnect_ghl(&self) -> builder::DisconnectGhl<'_>;
     /**GHL OAuth Authorize
@@ -36884,11 +36989,16 @@ Sends a `GET` request to `/api/v1/ghl/oauth/authorize`
 
 Arguments:
 - `organization_id`: Your organization ID
-```ignore
-let response = client.ghl_oauth_authorize()
-    .organization_id(organization_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .ghl_oauth_authorize()
+    .organization_id("<organization_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn ghl_oauth_authorize(&self) -> builder::GhlOauthAuthorize<'_>;
     /**GHL OAuth Callback
@@ -36897,10 +37007,12 @@ Handles the OAuth callback from GHL and redirects to the frontend.
 
 Sends a `GET` request to `/api/v1/ghl/oauth/callback`
 
-```ignore
-let response = client.ghl_oauth_callback()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.ghl_oauth_callback().send().await?;
+# Ok(())
+# }
 ```*/
     fn ghl_oauth_callback(&self) -> builder::GhlOauthCallback<'_>;
     /**Get GHL Agent by Calendar
@@ -36909,31 +37021,40 @@ Sends a `GET` request to `/api/v1/ghl/setup/agents/calendar/{calendar_id}`
 
 Arguments:
 - `calendar_id`: GHL Calendar ID
-```ignore
-let response = client.get_ghl_agent_by_calendar()
-    .calendar_id(calendar_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .get_ghl_agent_by_calendar()
+    .calendar_id("<calendar_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn get_ghl_agent_by_calendar(&self) -> builder::GetGhlAgentByCalendar<'_>;
     /**List GHL Calendars
 
 Sends a `GET` request to `/api/v1/ghl/setup/calendars`
 
-```ignore
-let response = client.list_ghl_calendars()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_ghl_calendars().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_ghl_calendars(&self) -> builder::ListGhlCalendars<'_>;
     /**GHL Setup Status
 
 Sends a `GET` request to `/api/v1/ghl/setup/status`
 
-```ignore
-let response = client.ghl_setup_status()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.ghl_setup_status().send().await?;
+# Ok(())
+# }
 ```*/
     fn ghl_setup_status(&self) -> builder::GhlSetupStatus<'_>;
 }
@@ -36975,20 +37096,24 @@ pub trait ClientHealthServiceExt {
 
 Sends a `GET` request to `/health`
 
-```ignore
-let response = client.health_check()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.health_check().send().await?;
+# Ok(())
+# }
 ```*/
     fn health_check(&self) -> builder::HealthCheck<'_>;
     /**Readiness Check
 
 Sends a `GET` request to `/ready`
 
-```ignore
-let response = client.readiness_check()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.readiness_check().send().await?;
+# Ok(())
+# }
 ```*/
     fn readiness_check(&self) -> builder::ReadinessCheck<'_>;
 }
@@ -37011,12 +37136,12 @@ Sends a `GET` request to `/api/v1/available-llm-models/with-voices`
 Arguments:
 - `limit`: The most models to return.
 - `offset`: How many models to skip.
-```ignore
-let response = client.list_llm_models_with_voices()
-    .limit(limit)
-    .offset(offset)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_llm_models_with_voices().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_llm_models_with_voices(&self) -> builder::ListLlmModelsWithVoices<'_>;
     /**List Voices for LLM Model
@@ -37029,13 +37154,12 @@ Arguments:
 - `llm_model_id`: ID of the LLM model to fetch voices for
 - `limit`: Max voice records
 - `offset`: Records to skip
-```ignore
-let response = client.list_voices()
-    .llm_model_id(llm_model_id)
-    .limit(limit)
-    .offset(offset)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_voices().llm_model_id("<llm_model_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn list_voices(&self) -> builder::ListVoices<'_>;
 }
@@ -37057,11 +37181,12 @@ Sends a `GET` request to `/api/v1/organizations/profile/{id}`
 
 Arguments:
 - `id`: The organization's ID (a UUID).
-```ignore
-let response = client.get_organization_profile()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_organization_profile().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_organization_profile(&self) -> builder::GetOrganizationProfile<'_>;
 }
@@ -37076,11 +37201,16 @@ pub trait ClientPhoneServiceExt {
 
 Sends a `POST` request to `/api/v1/phone-numbers/add-twilio`
 
-```ignore
-let response = client.add_twilio_number()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .add_twilio_number()
+    .body_map(|body| body.number_sid("<number_sid>").phone_number("<phone_number>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn add_twilio_number(&self) -> builder::AddTwilioNumber<'_>;
     /**List Available Numbers
@@ -37091,56 +37221,73 @@ Arguments:
 - `iso_country`: ISO country code (e.g. US, GB)
 - `page_size`: Number of results per page
 - `region`: Region filter
-```ignore
-let response = client.list_available_numbers()
-    .iso_country(iso_country)
-    .page_size(page_size)
-    .region(region)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .list_available_numbers()
+    .iso_country("<iso_country>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn list_available_numbers(&self) -> builder::ListAvailableNumbers<'_>;
     /**Buy Phone Number
 
 Sends a `POST` request to `/api/v1/phone-numbers/buy/`
 
-```ignore
-let response = client.buy_phone_number()
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.buy_phone_number().send().await?;
+# Ok(())
+# }
 ```*/
     fn buy_phone_number(&self) -> builder::BuyPhoneNumber<'_>;
     /**Create Telephony Type
 
 Sends a `POST` request to `/api/v1/phone-numbers/create/telephony`
 
-```ignore
-let response = client.create_telephony_type()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .create_telephony_type()
+    .body_map(|body| {
+        body
+            .friendly_name("<friendly_name>")
+            .owner_type("<owner_type>")
+            .type_("<type>")
+    })
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn create_telephony_type(&self) -> builder::CreateTelephonyType<'_>;
     /**List Imported Numbers
 
 Sends a `GET` request to `/api/v1/phone-numbers/import`
 
-```ignore
-let response = client.list_imported_phone_numbers()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_imported_phone_numbers().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_imported_phone_numbers(&self) -> builder::ListImportedPhoneNumbers<'_>;
     /**Import Phone Number
 
 Sends a `POST` request to `/api/v1/phone-numbers/import/`
 
-```ignore
-let response = client.import_phone_number()
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.import_phone_number().send().await?;
+# Ok(())
+# }
 ```*/
     fn import_phone_number(&self) -> builder::ImportPhoneNumber<'_>;
     /**Get Imported Number
@@ -37149,11 +37296,12 @@ Sends a `GET` request to `/api/v1/phone-numbers/import/{id}`
 
 Arguments:
 - `id`: Imported phone number record ID
-```ignore
-let response = client.get_imported_phone_number()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_imported_phone_number().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_imported_phone_number(&self) -> builder::GetImportedPhoneNumber<'_>;
     /**Update Imported Number
@@ -37163,12 +37311,12 @@ Sends a `PUT` request to `/api/v1/phone-numbers/import/{id}`
 Arguments:
 - `id`: Imported phone number record ID
 - `body`
-```ignore
-let response = client.update_imported_phone_number()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_imported_phone_number().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_imported_phone_number(&self) -> builder::UpdateImportedPhoneNumber<'_>;
     /**Delete Imported Number
@@ -37177,11 +37325,12 @@ Sends a `DELETE` request to `/api/v1/phone-numbers/import/{id}`
 
 Arguments:
 - `id`: Imported phone number record ID
-```ignore
-let response = client.delete_imported_phone_number()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.delete_imported_phone_number().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn delete_imported_phone_number(&self) -> builder::DeleteImportedPhoneNumber<'_>;
     /**List Purchased Numbers
@@ -37192,33 +37341,36 @@ Arguments:
 - `is_active`: Filter by active status
 - `iso_country`: ISO country code filter
 - `region`: Region filter
-```ignore
-let response = client.list_purchased_numbers()
-    .is_active(is_active)
-    .iso_country(iso_country)
-    .region(region)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_purchased_numbers().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_purchased_numbers(&self) -> builder::ListPurchasedNumbers<'_>;
     /**Get Selected Telephony
 
 Sends a `GET` request to `/api/v1/phone-numbers/selected-telephony`
 
-```ignore
-let response = client.get_selected_telephony()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_selected_telephony().send().await?;
+# Ok(())
+# }
 ```*/
     fn get_selected_telephony(&self) -> builder::GetSelectedTelephony<'_>;
     /**List Twilio Owned Numbers
 
 Sends a `GET` request to `/api/v1/phone-numbers/twilio-owned-numbers/`
 
-```ignore
-let response = client.list_twilio_owned_numbers()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_twilio_owned_numbers().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_twilio_owned_numbers(&self) -> builder::ListTwilioOwnedNumbers<'_>;
     /**Release Phone Number
@@ -37227,11 +37379,16 @@ Sends a `DELETE` request to `/api/v1/phone-numbers/{phone_number}/release/`
 
 Arguments:
 - `phone_number`: The phone number to release (E.164 format, e.g. +12025551234)
-```ignore
-let response = client.release_phone_number()
-    .phone_number(phone_number)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .release_phone_number()
+    .phone_number("<phone_number>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn release_phone_number(&self) -> builder::ReleasePhoneNumber<'_>;
 }
@@ -37282,11 +37439,16 @@ pub trait ClientRagServiceExt {
 
 Sends a `POST` request to `/api/v1/rag/discover`
 
-```ignore
-let response = client.discover_urls()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .discover_urls()
+    .body_map(|body| body.url("<url>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn discover_urls(&self) -> builder::DiscoverUrls<'_>;
     /**Get Document
@@ -37296,23 +37458,33 @@ Sends a `GET` request to `/api/v1/rag/document`
 Arguments:
 - `doc_id`: Document ID
 - `org_id`: Organization ID
-```ignore
-let response = client.get_document()
-    .doc_id(doc_id)
-    .org_id(org_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .get_document()
+    .doc_id("<doc_id>")
+    .org_id("<org_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn get_document(&self) -> builder::GetDocument<'_>;
     /**Upsert Document
 
 Sends a `POST` request to `/api/v1/rag/document`
 
-```ignore
-let response = client.upsert_document()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .upsert_document()
+    .body_map(|body| body.doc_id("<doc_id>").kb_id("<kb_id>").org_id("<org_id>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn upsert_document(&self) -> builder::UpsertDocument<'_>;
     /**List Documents
@@ -37322,12 +37494,17 @@ Sends a `GET` request to `/api/v1/rag/documents`
 Arguments:
 - `kb_id`: Knowledge base ID
 - `org_id`: Organization ID
-```ignore
-let response = client.list_documents()
-    .kb_id(kb_id)
-    .org_id(org_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .list_documents()
+    .kb_id("<kb_id>")
+    .org_id("<org_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn list_documents(&self) -> builder::ListDocuments<'_>;
     /**List Exclusions
@@ -37337,23 +37514,39 @@ Sends a `GET` request to `/api/v1/rag/exclusions`
 Arguments:
 - `kb_id`: Knowledge base ID
 - `org_id`: Organization ID
-```ignore
-let response = client.list_exclusions()
-    .kb_id(kb_id)
-    .org_id(org_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .list_exclusions()
+    .kb_id("<kb_id>")
+    .org_id("<org_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn list_exclusions(&self) -> builder::ListExclusions<'_>;
     /**Manage Exclusions
 
 Sends a `POST` request to `/api/v1/rag/exclusions`
 
-```ignore
-let response = client.manage_exclusions()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .manage_exclusions()
+    .body_map(|body| {
+        body
+            .action(agni::types::ManageExclusionsRequestAction::Add)
+            .kb_id("<kb_id>")
+            .org_id("<org_id>")
+            .urls(vec!["<urls>".to_owned()])
+    })
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn manage_exclusions(&self) -> builder::ManageExclusions<'_>;
     /**Get Knowledge Base
@@ -37364,11 +37557,12 @@ Sends a `GET` request to `/api/v1/rag/get-knowledge-base/{kb_id}`
 
 Arguments:
 - `kb_id`: Knowledge base ID
-```ignore
-let response = client.get_knowledge_base()
-    .kb_id(kb_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_knowledge_base().kb_id("<kb_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_knowledge_base(&self) -> builder::GetKnowledgeBase<'_>;
     /**Add Sources
@@ -37380,12 +37574,12 @@ Sends a `POST` request to `/api/v1/rag/knowledge-base/{kb_id}/add-sources`
 Arguments:
 - `kb_id`: Knowledge base ID
 - `body`
-```ignore
-let response = client.add_knowledge_base_sources()
-    .kb_id(kb_id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.add_knowledge_base_sources().kb_id("<kb_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn add_knowledge_base_sources(&self) -> builder::AddKnowledgeBaseSources<'_>;
     /**Delete Source
@@ -37397,12 +37591,17 @@ Sends a `DELETE` request to `/api/v1/rag/knowledge-base/{kb_id}/source/{source_i
 Arguments:
 - `kb_id`: Knowledge base ID
 - `source_id`: Source ID inside the knowledge base
-```ignore
-let response = client.delete_knowledge_base_source()
-    .kb_id(kb_id)
-    .source_id(source_id)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .delete_knowledge_base_source()
+    .kb_id("<kb_id>")
+    .source_id("<source_id>")
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn delete_knowledge_base_source(&self) -> builder::DeleteKnowledgeBaseSource<'_>;
     /**List Knowledge Bases
@@ -37411,33 +37610,44 @@ Sends a `GET` request to `/api/v1/rag/knowledgebases`
 
 Arguments:
 - `org_id`: Organization ID
-```ignore
-let response = client.list_knowledge_bases()
-    .org_id(org_id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_knowledge_bases().org_id("<org_id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn list_knowledge_bases(&self) -> builder::ListKnowledgeBases<'_>;
     /**Query Knowledge Base
 
 Sends a `POST` request to `/api/v1/rag/query`
 
-```ignore
-let response = client.query_knowledge_base()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .query_knowledge_base()
+    .body_map(|body| body.kb_id("<kb_id>").org_id("<org_id>").query("<query>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn query_knowledge_base(&self) -> builder::QueryKnowledgeBase<'_>;
     /**Refresh Knowledge Base
 
 Sends a `POST` request to `/api/v1/rag/refresh`
 
-```ignore
-let response = client.refresh_knowledge_base()
-    .body(body)
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client
+    .refresh_knowledge_base()
+    .body_map(|body| body.kb_id("<kb_id>").org_id("<org_id>"))
     .send()
-    .await;
+    .await?;
+# Ok(())
+# }
 ```*/
     fn refresh_knowledge_base(&self) -> builder::RefreshKnowledgeBase<'_>;
 }
@@ -37485,21 +37695,24 @@ pub trait ClientWidgetSettingsServiceExt {
 
 Sends a `GET` request to `/api/v1/widget-settings/`
 
-```ignore
-let response = client.list_widget_settings()
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.list_widget_settings().send().await?;
+# Ok(())
+# }
 ```*/
     fn list_widget_settings(&self) -> builder::ListWidgetSettings<'_>;
     /**Create Widget Settings
 
 Sends a `POST` request to `/api/v1/widget-settings/`
 
-```ignore
-let response = client.create_widget_settings()
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.create_widget_settings().send().await?;
+# Ok(())
+# }
 ```*/
     fn create_widget_settings(&self) -> builder::CreateWidgetSettings<'_>;
     /**Get Widget Settings
@@ -37508,11 +37721,12 @@ Sends a `GET` request to `/api/v1/widget-settings/{id}/`
 
 Arguments:
 - `id`: Widget Settings ID
-```ignore
-let response = client.get_widget_settings()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.get_widget_settings().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn get_widget_settings(&self) -> builder::GetWidgetSettings<'_>;
     /**Deactivate Widget Settings
@@ -37521,11 +37735,12 @@ Sends a `DELETE` request to `/api/v1/widget-settings/{id}/`
 
 Arguments:
 - `id`: Widget Settings ID
-```ignore
-let response = client.deactivate_widget_settings()
-    .id(id)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.deactivate_widget_settings().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn deactivate_widget_settings(&self) -> builder::DeactivateWidgetSettings<'_>;
     /**Update Widget Settings
@@ -37535,12 +37750,12 @@ Sends a `PATCH` request to `/api/v1/widget-settings/{id}/`
 Arguments:
 - `id`: Widget Settings ID
 - `body`
-```ignore
-let response = client.update_widget_settings()
-    .id(id)
-    .body(body)
-    .send()
-    .await;
+```no_run
+# async fn example(client: &agni::Client) -> Result<(), agni::Error> {
+use agni::prelude::*;
+let response = client.update_widget_settings().id("<id>").send().await?;
+# Ok(())
+# }
 ```*/
     fn update_widget_settings(&self) -> builder::UpdateWidgetSettings<'_>;
 }

@@ -12,6 +12,7 @@ pub mod cli;
 mod docs;
 mod enums;
 mod envelope;
+mod examples;
 mod extra;
 mod lenient;
 mod model;
@@ -47,6 +48,9 @@ pub enum Error {
     /// A schema clashes with what a pass adds (a property named `extra`).
     #[error("a schema clashes with the generated code: {0}")]
     Clash(String),
+    /// An operation requires an input of a type the examples pass has no placeholder for.
+    #[error("cannot write an operation's doc example: {0}")]
+    Examples(String),
 }
 
 /// The progenitor settings for `agni`: builder methods grouped in one extension trait per tag,
@@ -73,7 +77,7 @@ pub fn settings() -> GenerationSettings {
 /// answer reports failure), `enums` (Rust variant names, other spellings, value
 /// docs), `extra` (unknown fields kept), `lenient` (decoding what the service really sends;
 /// it appends each enum's `Unknown` variant, so it runs after `enums`), `docs` (the docs typify
-/// leaves out).
+/// leaves out), `examples` (an example that compiles on every operation).
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     let mut document = spec::parse(spec_yaml)?;
     let facts = operations::facts(&document.openapi)?;
@@ -86,6 +90,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
     extra::apply(&mut file)?;
     lenient::apply(&mut file);
     docs::apply(&mut file);
+    examples::apply(&mut file).map_err(Error::Examples)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
