@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use quote::{format_ident, quote};
 use syn::{
-    Attribute, Fields, GenericArgument, ImplItem, Item, PathArguments, ReturnType, TraitItem, Type,
+    Attribute, Fields, GenericArgument, Item, PathArguments, ReturnType, TraitItem, Type,
     parse_quote,
 };
 
