@@ -1,6 +1,12 @@
 //! The walk's check that a reply is its documented response type, and a test of the check.
+//!
+//! Every generated type keeps members it does not know in its `extra` map (so that the SDK
+//! survives new upstream fields), which means decoding alone accepts any misspelt or invented
+//! member. The check therefore reads the reply alongside the spec's schema as well: every member
+//! must be declared there, and the typed round trip must keep every value.
 
 use super::*;
+use crate::{schema::Schemas, spec::Spec};
 
 /// `null`, `{}` and `[]` members removed, recursively: the generated types never serialize them.
 fn without_empty(value: &Value) -> Value {
@@ -16,16 +22,76 @@ fn without_empty(value: &Value) -> Value {
     }
 }
 
-/// Decodes `reply` as the generated response type named `schema`, and checks the type keeps
-/// everything: no member of the reply is unknown to the type (a misspelt or misplaced field).
+/// `value` read alongside `schema`: the paths of members the schema does not declare go to
+/// `undeclared`, and what comes back is `value` as the SDK writes it again, that is with
+/// epoch-integer timestamps (knowledge bases) as RFC 3339 text. An object schema without
+/// `properties` is a free-form map: anything goes inside it.
+fn against_schema(
+    schemas: &Schemas,
+    value: &Value,
+    schema: &Value,
+    path: &str,
+    undeclared: &mut Vec<String>,
+) -> Value {
+    let schema = schemas.resolve(schema);
+    match value {
+        Value::Object(map) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                return value.clone();
+            };
+            let mut out = serde_json::Map::new();
+            for (key, member) in map {
+                let at = format!("{path}.{key}");
+                let member = match properties.get(key) {
+                    Some(sub) => against_schema(schemas, member, sub, &at, undeclared),
+                    None => {
+                        undeclared.push(at);
+                        member.clone()
+                    }
+                };
+                out.insert(key.clone(), member);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => match schema.get("items") {
+            Some(item) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        against_schema(schemas, v, item, &format!("{path}[{i}]"), undeclared)
+                    })
+                    .collect(),
+            ),
+            None => value.clone(),
+        },
+        Value::Number(_) if schema.get("format").and_then(Value::as_str) == Some("date-time") => {
+            serde_json::from_value::<agni::Timestamp>(value.clone())
+                .map_or_else(|_| value.clone(), to_json)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Decodes `reply` as the generated response type named `schema`, and checks that the spec
+/// declares every member of the reply (no misspelt, misplaced or invented field) and that the
+/// type keeps every value.
 pub(super) fn check_decodes(schema: &str, reply: &Value) -> Result<(), String> {
     fn round_trip<T: serde::de::DeserializeOwned + Serialize>(
         reply: &Value,
+        schema: &str,
         free_form: bool,
     ) -> Result<(), String> {
+        let spec = Spec::get()?;
+        let mut undeclared = Vec::new();
+        let reference = json!({ "$ref": format!("#/components/schemas/{schema}") });
+        let written = against_schema(&spec.schemas, reply, &reference, "", &mut undeclared);
+        if !undeclared.is_empty() {
+            return Err(format!("not in the schema: {}", undeclared.join(", ")));
+        }
         let decoded: T = serde_json::from_value(reply.clone()).map_err(|e| e.to_string())?;
         let back = without_empty(&to_json(&decoded));
-        if !free_form && back != without_empty(reply) {
+        if !free_form && back != without_empty(&written) {
             return Err(format!(
                 "does not round-trip:\n  sent {reply}\n  kept {back}"
             ));
@@ -35,8 +101,8 @@ pub(super) fn check_decodes(schema: &str, reply: &Value) -> Result<(), String> {
     macro_rules! types_by_name {
         ($($name:literal => $ty:ty),* $(,)?) => {
             match schema {
-                "Envelope" => round_trip::<types::Envelope>(reply, true),
-                $($name => round_trip::<$ty>(reply, false),)*
+                "Envelope" => round_trip::<types::Envelope>(reply, schema, true),
+                $($name => round_trip::<$ty>(reply, schema, false),)*
                 other => Err(format!("no response type for schema {other}")),
             }
         };
