@@ -126,6 +126,8 @@ impl From<Fault> for FaultRule {
 pub struct SandboxBuilder {
     port: u16,
     api_key: Option<String>,
+    bearer_token: Option<String>,
+    read_timeout: Duration,
     seed: Seed,
     latency: Duration,
     faults: Vec<(String, FaultRule)>,
@@ -138,6 +140,7 @@ impl fmt::Debug for SandboxBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SandboxBuilder")
             .field("port", &self.port)
+            .field("read_timeout", &self.read_timeout)
             .field("latency", &self.latency)
             .field("faults", &self.faults)
             .field("encoding", &self.encoding)
@@ -166,6 +169,34 @@ impl SandboxBuilder {
     /// ```
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// The bearer token (a dashboard JWT on the real service) clients must send as
+    /// `Authorization: Bearer` to the operations that take one (default: a random
+    /// `jwt_sandbox_...`). It must be printable ASCII without spaces.
+    ///
+    /// Operations whose `security` in `openapi.yaml` lists only the bearer token (the per-agent
+    /// Cal.com operations) refuse the API key; those listing both accept either.
+    ///
+    /// ```
+    /// let builder = agni_sandbox::Sandbox::builder().bearer_token("jwt_sandbox_test");
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
+    }
+
+    /// How long the sandbox waits for a request's headers, and then for its body, before it
+    /// gives up (default 10 s): headers that are late close the connection, a body that is late
+    /// gets a `408`. A client that trickles a request in cannot hold a connection open forever.
+    ///
+    /// ```
+    /// let builder = agni_sandbox::Sandbox::builder()
+    ///     .read_timeout(std::time::Duration::from_secs(2));
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -241,7 +272,8 @@ impl SandboxBuilder {
     }
 
     /// Binds `127.0.0.1` and starts serving on a thread of its own. Fails if the port is taken,
-    /// the API key or webhook URL is invalid, or a fault names an unknown operation.
+    /// the API key, bearer token or webhook URL is invalid, the read timeout is zero, or a fault
+    /// names an unknown operation.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -254,11 +286,19 @@ impl SandboxBuilder {
     pub async fn start(self) -> io::Result<Sandbox> {
         let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
         let spec = spec::Spec::get().map_err(io::Error::other)?;
-        let api_key = self.api_key.unwrap_or_else(random_key);
-        if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(invalid(
-                "the sandbox API key must be printable ASCII without spaces".into(),
-            ));
+        let api_key = self.api_key.unwrap_or_else(|| random_secret("sk_sandbox_"));
+        let bearer_token = self
+            .bearer_token
+            .unwrap_or_else(|| random_secret("jwt_sandbox_"));
+        for (what, secret) in [("API key", &api_key), ("bearer token", &bearer_token)] {
+            if secret.is_empty() || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(invalid(format!(
+                    "the sandbox {what} must be printable ASCII without spaces"
+                )));
+            }
+        }
+        if self.read_timeout.is_zero() {
+            return Err(invalid("the read timeout must be more than zero".into()));
         }
         for (route, _) in &self.faults {
             if route != "*" && spec.operation(route).is_none() {
@@ -280,8 +320,11 @@ impl SandboxBuilder {
         };
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
         let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
         let config = server::Config {
             api_key: api_key.clone(),
+            bearer_token: bearer_token.clone(),
+            read_timeout: self.read_timeout,
             encoding: self.encoding,
             latency: self.latency,
             webhook_url,
@@ -298,7 +341,7 @@ impl SandboxBuilder {
             .collect();
         let shared = Arc::new(server::Shared::new(
             spec,
-            world::World::new(self.seed),
+            world::World::new(self.seed, &base_url),
             config,
             faults,
         )?);
@@ -306,8 +349,9 @@ impl SandboxBuilder {
         Ok(Sandbox {
             shared,
             addr,
-            base_url: format!("http://{addr}"),
+            base_url,
             api_key,
+            bearer_token,
             running: Some(running),
         })
     }
@@ -332,6 +376,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     base_url: String,
     api_key: String,
+    bearer_token: String,
     running: Option<server::Running>,
 }
 
@@ -380,6 +425,8 @@ impl Sandbox {
         SandboxBuilder {
             port: 0,
             api_key: None,
+            bearer_token: None,
+            read_timeout: Duration::from_secs(10),
             seed: Seed::default(),
             latency: Duration::ZERO,
             faults: Vec::new(),
@@ -431,9 +478,23 @@ impl Sandbox {
         &self.api_key
     }
 
+    /// The token clients must send as `Authorization: Bearer` where an operation takes one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = agni_sandbox::Sandbox::start().await?;
+    /// assert!(sandbox.bearer_token().starts_with("jwt_sandbox_"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn bearer_token(&self) -> &str {
+        &self.bearer_token
+    }
+
     /// A [`Client`] with the default settings (retries included), pointed at this sandbox
-    /// with its key. For other settings, build one from [`Sandbox::base_url`] and
-    /// [`Sandbox::api_key`].
+    /// with its key and its bearer token, so every operation works. For other settings, build
+    /// one from [`Sandbox::base_url`], [`Sandbox::api_key`] and [`Sandbox::bearer_token`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -452,8 +513,9 @@ impl Sandbox {
         Client::builder()
             .base_url(&self.base_url)
             .api_key(&self.api_key)
+            .bearer_token(&self.bearer_token)
             .build()
-            .expect("a loopback URL and a printable key always build a client")
+            .expect("a loopback URL and printable credentials always build a client")
     }
 
     /// Ends a call now, as if the caller hung up, and emits its after-call webhook. Returns
@@ -569,11 +631,11 @@ impl Drop for Sandbox {
     }
 }
 
-/// `sk_sandbox_` and 32 random hex digits.
-fn random_key() -> String {
-    let mut key = String::from("sk_sandbox_");
+/// `prefix` and 32 random hex digits.
+fn random_secret(prefix: &str) -> String {
+    let mut secret = String::from(prefix);
     for _ in 0..32 {
-        key.push(char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'));
+        secret.push(char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'));
     }
-    key
+    secret
 }

@@ -298,7 +298,7 @@ async fn phone_numbers() {
         (409, symbolic("CONFLICT"))
     );
     assert_eq!(
-        api_error(client.buy_number("+19995550100").send().await),
+        api_error(client.buy_number("+12125550199").send().await),
         (404, symbolic("NOT_FOUND")),
         "not on sale"
     );
@@ -788,9 +788,14 @@ async fn calls_sessions_and_webhooks() {
     assert_eq!(detail.callee_number.as_deref(), Some("+14155550123"));
     assert_eq!(detail.disconnect_reason.as_deref(), Some("user_hangup"));
     assert_eq!(detail.metadata.get("crm_id"), Some(&json!(42)));
-    assert_eq!(
-        detail.recording_url.as_deref(),
-        Some(format!("/api/v1/calling/sessions/{}/recording", outbound.session_id).as_str())
+    let recording_url = detail.recording_url.clone().expect("a recording URL");
+    assert!(
+        recording_url.starts_with(&format!(
+            "{}/api/v1/calling/sessions/{}/recording?token=",
+            sandbox.base_url(),
+            outbound.session_id
+        )),
+        "absolute and signed: {recording_url}"
     );
     assert!(detail.duration_sec.is_some_and(|d| d > 0));
     assert!(detail.cost_total.is_some_and(|c| c > 0.0));

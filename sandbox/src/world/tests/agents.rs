@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn agent_patch_changes_only_given_fields_and_replaces_selected_tools() {
-    let mut world = World::new(Seed::empty());
+    let mut world = new_world(Seed::empty());
     // A protojson client's lowerCamelCase body decodes too.
     let created = ok_json(
         &mut world,
@@ -79,7 +79,7 @@ fn agent_patch_changes_only_given_fields_and_replaces_selected_tools() {
 
 #[test]
 fn tools_and_widgets_round_trip() {
-    let mut world = World::new(Seed::empty());
+    let mut world = new_world(Seed::empty());
     let tool = ok_json(
         &mut world,
         request(

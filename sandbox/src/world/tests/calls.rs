@@ -92,9 +92,12 @@ fn a_call_ends_on_the_next_request_with_a_transcript_and_a_webhook() {
     assert_eq!(d["caller_number"], "+14155550100");
     assert_eq!(d["callee_number"], "+14155550123");
     assert_eq!(d["disconnect_reason"], "user_hangup");
-    assert_eq!(
-        d["recording_url"],
-        format!("/api/v1/calling/sessions/{session}/recording")
+    let recording = text(&d["recording_url"]);
+    assert!(
+        recording.starts_with(&format!(
+            "{BASE_URL}/api/v1/calling/sessions/{session}/recording?token="
+        )),
+        "an absolute, signed URL: {recording}"
     );
     assert_eq!(d["transcripts"][0]["message"]["role"], "agent");
     assert_eq!(
@@ -159,12 +162,24 @@ fn a_call_ends_on_the_next_request_with_a_transcript_and_a_webhook() {
         &mut world,
         request("GetContactCalls", &[("id", &ada)], &[], Value::Null),
     );
-    assert_eq!(calls["data"][0]["id"], session.as_str());
+    assert_eq!(calls["data"][0]["call_session_id"], session.as_str());
+    assert_eq!(calls["data"][0]["sentiment"], "positive");
     let stats = ok_json(
         &mut world,
         request("GetContactCallStats", &[("id", &ada)], &[], Value::Null),
     );
-    assert_eq!(stats["data"]["completed_calls"], 1);
+    assert_eq!(stats["data"]["total_calls"], 1);
+    assert_eq!(stats["data"]["completed_pct"], 100.0);
+    let detail = ok_json(
+        &mut world,
+        request("GetContactDetail", &[("id", &ada)], &[], Value::Null),
+    );
+    assert_eq!(detail["data"]["total_calls"], 1);
+    assert!(
+        detail["data"]["total_minutes"]
+            .as_f64()
+            .is_some_and(|m| m > 0.0)
+    );
 }
 
 #[test]

@@ -211,7 +211,8 @@ fn a_running_campaign_calls_its_contacts_one_by_one_then_completes() {
         &mut world,
         request("GetContactCampaigns", &[("id", &ada)], &[], Value::Null),
     );
-    assert_eq!(campaigns["data"][0]["contact_status"], "successful");
+    assert_eq!(campaigns["data"][0]["status"], "successful");
+    assert_eq!(campaigns["data"][0]["name"], "Renewals");
 }
 
 #[test]

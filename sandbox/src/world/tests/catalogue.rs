@@ -1,10 +1,11 @@
-//! The seed and the catalogue: numbers for sale, voices per model, seeded resources, health.
+//! The seed and the catalogue (numbers for sale, voices per model, the models with their
+//! voices), seeded resources, the organisation's profile, health.
 
 use super::*;
 
 #[test]
 fn default_seed_offers_numbers_per_country_and_voices_per_model() {
-    let mut world = World::new(Seed::default());
+    let mut world = new_world(Seed::default());
     for (country, expected) in [("US", 5), ("us", 5), ("GB", 3), ("FR", 0)] {
         let list = ok_json(
             &mut world,
@@ -64,7 +65,7 @@ fn default_seed_offers_numbers_per_country_and_voices_per_model() {
     );
     assert!(matches!(unknown, Failure::NotFound(_)), "{unknown:?}");
 
-    let empty = World::new(Seed::empty());
+    let empty = new_world(Seed::empty());
     assert!(empty.voices.is_empty() && empty.agents.len() == 0);
 }
 
@@ -79,7 +80,7 @@ fn seeded_resources_exist_and_seeded_numbers_are_normalised() {
         })
         .with_contact(contact_request("Ada", "+14155550123"))
         .with_available_number("US", "+1 (310) 555-0100");
-    let mut world = World::new(seed);
+    let mut world = new_world(seed);
     let agents = ok_json(&mut world, request("ListAgents", &[], &[], Value::Null));
     assert_eq!(agents["data"][0]["organization_id"], "org-7");
     let tools = ok_json(&mut world, request("ListAgentTools", &[], &[], Value::Null));
@@ -90,10 +91,84 @@ fn seeded_resources_exist_and_seeded_numbers_are_normalised() {
 
 #[test]
 fn health_and_readiness() {
-    let mut world = World::new(Seed::empty());
+    let mut world = new_world(Seed::empty());
     let health = ok_json(&mut world, request("HealthCheck", &[], &[], Value::Null));
     assert_eq!(health["data"]["status"], "healthy");
     assert_eq!(health["data"]["service"], "agni-sandbox");
     let ready = ok_json(&mut world, request("ReadinessCheck", &[], &[], Value::Null));
     assert_eq!(ready["data"]["status"], "ready");
+}
+
+#[test]
+fn models_come_with_their_voices_in_seed_order() {
+    let mut world = new_world(Seed::default());
+    let models = ok_json(
+        &mut world,
+        request("ListLlmModelsWithVoices", &[], &[], Value::Null),
+    );
+    assert_eq!(models["meta"]["total"], 2);
+    assert_eq!(models["data"][0]["id"], Seed::OPENAI_REALTIME_MODEL);
+    assert_eq!(models["data"][1]["id"], Seed::GEMINI_LIVE_MODEL);
+    let voices: Vec<&str> = models["data"][1]["voices"]
+        .as_array()
+        .expect("voices")
+        .iter()
+        .filter_map(|voice| voice["voice_name"].as_str())
+        .collect();
+    assert_eq!(voices, ["Puck", "Kore", "Charon"]);
+    let second = ok_json(
+        &mut world,
+        request(
+            "ListLlmModelsWithVoices",
+            &[],
+            &[("limit", "1"), ("offset", "1")],
+            Value::Null,
+        ),
+    );
+    assert_eq!(second["data"][0]["id"], Seed::GEMINI_LIVE_MODEL);
+    let none = ok_json(
+        &mut new_world(Seed::empty()),
+        request("ListLlmModelsWithVoices", &[], &[], Value::Null),
+    );
+    assert_eq!(none["data"], json!([]));
+}
+
+#[test]
+fn the_organisation_profile_spends_credits_on_calls() {
+    let mut world = demo_world();
+    let profile = |world: &mut World| {
+        ok_json(
+            world,
+            request("GetOrganizationProfile", &[("id", ORG)], &[], Value::Null),
+        )["data"]
+            .clone()
+    };
+    let before = profile(&mut world);
+    assert_eq!(before["id"], ORG);
+    assert_eq!(before["api_rate_limit"], 120);
+    assert_eq!(before["total_credits"], before["max_credits"]);
+    let agent = first_agent(&mut world);
+    ok_json(
+        &mut world,
+        request(
+            "CreateCall",
+            &[],
+            &[],
+            json!({"type": "web_call", "agent_id": agent}),
+        ),
+    );
+    let after = profile(&mut world);
+    let spent = before["total_credits"].as_f64().unwrap_or_default()
+        - after["total_credits"].as_f64().unwrap_or_default();
+    assert!(spent > 0.0, "the call cost credits: {after}");
+    let other = failure(
+        &mut world,
+        request(
+            "GetOrganizationProfile",
+            &[("id", "another-org")],
+            &[],
+            Value::Null,
+        ),
+    );
+    assert!(matches!(other, Failure::NotFound(_)));
 }

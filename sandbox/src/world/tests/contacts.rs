@@ -61,14 +61,18 @@ fn contacts_search_page_update_and_notes() {
         &mut world,
         request("GetContactActivities", &[("id", &ids[0])], &[], Value::Null),
     );
-    assert_eq!(activities["data"][0]["type"], "note_added", "newest first");
-    assert_eq!(activities["data"][1]["type"], "contact_updated");
+    assert_eq!(activities["data"][0]["type"], "note", "newest first");
+    assert_eq!(activities["data"][0]["description"], "Note added");
+    assert_eq!(activities["data"][1]["type"], "contact");
     let detail = ok_json(
         &mut world,
         request("GetContactDetail", &[("id", &ids[0])], &[], Value::Null),
     );
-    assert_eq!(detail["data"]["contact"]["id"], ids[0].as_str());
-    assert_eq!(detail["data"]["notes"][0]["content"], "Prefers mornings");
+    // Flat: the contact's own fields beside its call totals.
+    assert_eq!(detail["data"]["id"], ids[0].as_str());
+    assert_eq!(detail["data"]["company"], "Analytical Engines");
+    assert_eq!(detail["data"]["total_calls"], 0);
+    assert!(detail["data"].get("campaigns").is_none(), "in no campaign");
 
     let empty = failure(&mut world, request("CreateContact", &[], &[], json!({})));
     assert!(matches!(empty, Failure::InvalidArgument(_)));

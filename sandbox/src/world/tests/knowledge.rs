@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn knowledge_base_sources_query_and_delete() {
-    let mut world = World::new(Seed::empty());
+    let mut world = new_world(Seed::empty());
     let missing = failure(
         &mut world,
         request("GetKnowledgeBase", &[("kb_id", "kb-1")], &[], Value::Null),
@@ -24,6 +24,8 @@ fn knowledge_base_sources_query_and_delete() {
     assert_eq!(kb["knowledge_base_id"], "kb-1");
     assert_eq!(kb["status"], "complete");
     assert!(kb["created_timestamp"].is_i64(), "epoch integers");
+    assert!(kb["last_updated_timestamp"].is_i64());
+    assert!(kb["knowledge_base_sources"][0]["created_timestamp"].is_i64());
     assert_eq!(
         kb["knowledge_base_sources"].as_array().map(Vec::len),
         Some(2)
@@ -54,15 +56,18 @@ fn knowledge_base_sources_query_and_delete() {
         )
     };
     let answer = query(&mut world, "When are you open on weekdays?");
+    let best = &answer["data"]["results"][0];
+    assert_eq!(best["text"], "We are open 9 to 5 on weekdays.");
     assert_eq!(
-        answer["data"][0]["content"],
-        "We are open 9 to 5 on weekdays."
+        best["doc_id"], kb["knowledge_base_sources"][0]["source_id"],
+        "a source answers with its id"
     );
+    assert!(best["score"].as_f64().is_some_and(|s| s > 0.0 && s <= 1.0));
     assert_eq!(
-        query(&mut world, "pricing")["data"][0]["source_url"],
+        query(&mut world, "pricing")["data"]["results"][0]["metadata"]["source_url"],
         "https://example.com/pricing"
     );
-    assert_eq!(query(&mut world, "submarine")["data"], json!([]));
+    assert_eq!(query(&mut world, "submarine")["data"]["results"], json!([]));
 
     let text_source = text(&kb["knowledge_base_sources"][0]["source_id"]);
     let after = ok_json(
@@ -80,7 +85,7 @@ fn knowledge_base_sources_query_and_delete() {
             .map(Vec::len),
         Some(1)
     );
-    assert_eq!(query(&mut world, "weekdays")["data"], json!([]));
+    assert_eq!(query(&mut world, "weekdays")["data"]["results"], json!([]));
     let again = failure(
         &mut world,
         request(
@@ -95,17 +100,34 @@ fn knowledge_base_sources_query_and_delete() {
 
 #[test]
 fn legacy_rag_documents() {
-    let mut world = World::new(Seed::empty());
+    let mut world = new_world(Seed::empty());
     let upserted = ok_json(
         &mut world,
         request(
             "UpsertDocument",
             &[],
             &[],
-            json!({"org_id": ORG, "kb_id": "kb-2", "doc_id": "menu", "text": "Pizza costs 12 dollars. Pasta costs 10."}),
+            json!({"org_id": ORG, "kb_id": "kb-2", "doc_id": "menu", "text": "Pizza costs 12 dollars. Pasta costs 10.",
+                   "metadata": {"menu": "lunch"}}),
         ),
     );
-    assert_eq!(upserted["data"]["chunks"], 2);
+    assert_eq!(upserted["data"]["doc_id"], "menu");
+    assert_eq!(upserted["data"]["kb_id"], "kb-2");
+    assert_eq!(upserted["data"]["status"], "complete");
+    assert!(upserted["data"]["text"].is_null(), "text only when fetched");
+    let answer = ok_json(
+        &mut world,
+        request(
+            "QueryKnowledgeBase",
+            &[],
+            &[],
+            json!({"org_id": ORG, "kb_id": "kb-2", "query": "pasta"}),
+        ),
+    );
+    let result = &answer["data"]["results"][0];
+    assert_eq!(result["text"], "Pasta costs 10.");
+    assert_eq!(result["doc_id"], "menu", "a document answers with its id");
+    assert_eq!(result["metadata"], json!({"menu": "lunch"}));
     let doc = ok_json(
         &mut world,
         request(
@@ -144,6 +166,8 @@ fn legacy_rag_documents() {
         request("ListKnowledgeBases", &[], &[("org_id", ORG)], Value::Null),
     );
     assert_eq!(kbs["data"][0]["kb_id"], "kb-2");
+    assert_eq!(kbs["data"][0]["document_count"], 1);
+    assert_eq!(kbs["meta"]["total"], 1);
     let other_org = ok_json(
         &mut world,
         request("ListKnowledgeBases", &[], &[("org_id", "x")], Value::Null),
@@ -167,7 +191,10 @@ fn legacy_rag_documents() {
             Value::Null,
         ),
     );
-    assert_eq!(exclusions["data"], json!(["https://example.com/private"]));
+    assert_eq!(
+        exclusions["data"]["urls"],
+        json!(["https://example.com/private"])
+    );
     let discovered = ok_json(
         &mut world,
         request(

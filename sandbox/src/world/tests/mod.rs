@@ -7,8 +7,10 @@ mod campaigns;
 mod catalogue;
 mod contacts;
 mod decoding;
+mod integrations;
 mod knowledge;
 mod phone;
+mod sessions;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -90,8 +92,15 @@ pub(super) fn contact_request(first: &str, phone: &str) -> types::CreateContactR
     }
 }
 
+/// Where the test worlds say they are served (recording URLs point there).
+pub(super) const BASE_URL: &str = "http://127.0.0.1:9";
+
+pub(super) fn new_world(seed: Seed) -> World {
+    World::new(seed, BASE_URL)
+}
+
 pub(super) fn demo_world() -> World {
-    World::new(
+    new_world(
         Seed::default()
             .with_agent(agent_request("Maya"))
             .with_contact(contact_request("Ada", "+14155550123"))

@@ -1,10 +1,11 @@
-//! Phone numbers: buying while offered and only once, releasing, importing.
+//! Phone numbers: buying while offered and only once, releasing, importing, and numbers that
+//! must be valid for their country wherever the service checks them.
 
 use super::*;
 
 #[test]
 fn a_number_is_bought_only_while_available_and_only_once() {
-    let mut world = World::new(Seed::default());
+    let mut world = new_world(Seed::default());
     let ApiReply::Json(bought) = buy(&mut world, "+1 (415) 555-0100") else {
         panic!("buying an available number succeeds");
     };
@@ -87,7 +88,7 @@ fn a_number_is_bought_only_while_available_and_only_once() {
 
 #[test]
 fn imported_numbers_are_owned_and_conflict_with_bought_ones() {
-    let mut world = World::new(Seed::default());
+    let mut world = new_world(Seed::default());
     assert!(matches!(
         buy(&mut world, "+442079460100"),
         ApiReply::Json(_)
@@ -140,4 +141,67 @@ fn imported_numbers_are_owned_and_conflict_with_bought_ones() {
         ),
     );
     assert!(!world.phone.owns("+12137774445"));
+}
+
+#[test]
+fn numbers_are_valid_for_their_country_or_a_400_names_the_field() {
+    let mut world = demo_world();
+    let agent = first_agent(&mut world);
+    // E.164 in shape, but +1 999 is no North American area code, and +44 20 needs 10 digits.
+    for number in ["+19995550100", "+44207946010"] {
+        let Failure::InvalidArgument(message) = failure(
+            &mut world,
+            request(
+                "BuyPhoneNumber",
+                &[],
+                &[],
+                json!({ "phone_number": number }),
+            ),
+        ) else {
+            panic!("{number} is refused as invalid");
+        };
+        assert!(message.contains("\"phone_number\""), "{message}");
+        assert!(message.contains(number), "{message}");
+    }
+    let import = failure(
+        &mut world,
+        request(
+            "ImportPhoneNumber",
+            &[],
+            &[],
+            json!({"phone": "+1 999 555 0100"}),
+        ),
+    );
+    assert!(
+        matches!(&import, Failure::InvalidArgument(m) if m.contains("\"phone\"")),
+        "{import:?}"
+    );
+    assert!(matches!(buy(&mut world, "+14155550100"), ApiReply::Json(_)));
+    let call = failure(
+        &mut world,
+        request(
+            "CreateCall",
+            &[],
+            &[],
+            json!({"type": "outbound_call", "agent_id": agent,
+                   "from_phone_number": "+14155550100", "to_phone_number": "+19995550123"}),
+        ),
+    );
+    assert!(
+        matches!(&call, Failure::InvalidArgument(m) if m.contains("\"to_phone_number\"")),
+        "{call:?}"
+    );
+    let release = failure(
+        &mut world,
+        request(
+            "ReleasePhoneNumber",
+            &[("phone_number", "+1999")],
+            &[],
+            Value::Null,
+        ),
+    );
+    assert!(
+        matches!(release, Failure::InvalidArgument(_)),
+        "{release:?}"
+    );
 }

@@ -12,7 +12,9 @@ struct Ids {
     imported: String,
     line: String,
     campaign: String,
+    /// An outbound call to the first contact, ended.
     call: String,
+    recording_token: &'static str,
     source: String,
     provider: String,
     calcom_appointment: String,
@@ -67,10 +69,22 @@ fn prepared() -> (World, Ids) {
                 "CreateCall",
                 &[],
                 &[],
-                json!({"type": "web_call", "agent_id": agent}),
+                json!({"type": "outbound_call", "agent_id": agent,
+                       "from_phone_number": "+14155550100", "to_phone_number": "+14155550123"}),
             ),
         )["session_id"],
     );
+    let detail = ok_json(
+        &mut world,
+        request("GetCallSessionDetail", &[("id", &call)], &[], Value::Null),
+    );
+    let recording = url::Url::parse(&text(&detail["data"]["recording_url"])).expect("a URL");
+    let token = recording
+        .query_pairs()
+        .find(|(name, _)| name == "token")
+        .map(|(_, token)| token.into_owned())
+        .expect("a signed recording URL");
+    let recording_token: &'static str = Box::leak(token.into_boxed_str());
     let kb = ok_json(
         &mut world,
         request(
@@ -124,6 +138,7 @@ fn prepared() -> (World, Ids) {
         line,
         campaign,
         call,
+        recording_token,
         source,
         provider,
         calcom_appointment,
@@ -148,6 +163,7 @@ fn happy_request(op: &'static str, ids: &Ids) -> ApiRequest {
     };
     let (path, query, body): RequestParts = match op {
         "GetAgent" | "DeleteAgent" => (id(&ids.agent), vec![], Value::Null),
+        "GetOrganizationProfile" => (id(ORG), vec![], Value::Null),
         "UpdateAgent" => (id(&ids.agent), vec![], json!({"voice_id": "echo"})),
         "UpdateAgentStatus" => (
             id(&ids.agent),
@@ -238,6 +254,16 @@ fn happy_request(op: &'static str, ids: &Ids) -> ApiRequest {
             json!({"type": "web_call", "agent_id": ids.agent}),
         ),
         "GetCallSessionDetail" => (id(&ids.call), vec![], Value::Null),
+        "GetCallRecording" => (
+            id(&ids.call),
+            vec![("token", ids.recording_token)],
+            Value::Null,
+        ),
+        "FinalizeSession" => (
+            vec![("session_id".into(), ids.call.clone())],
+            vec![],
+            Value::Null,
+        ),
         "ListCallSessions" => (
             vec![],
             vec![("page", "1"), ("page_size", "10")],
@@ -296,6 +322,16 @@ fn happy_request(op: &'static str, ids: &Ids) -> ApiRequest {
             json!({"org_id": ORG, "provider_id": ids.provider}),
         ),
         "CalcomStatus" => (vec![], vec![("org_id", ORG)], Value::Null),
+        "AssignCalcomAccountToAgent" => (
+            vec![("agent_id".into(), ids.agent.clone())],
+            vec![],
+            json!({"calcom_account_id": ids.provider}),
+        ),
+        "GetAgentCalcomInfo" | "GetAgentCalcomStatus" => (
+            vec![("agent_id".into(), ids.agent.clone())],
+            vec![],
+            Value::Null,
+        ),
         "LookupCalcomEventType" => (
             vec![("platform_id".into(), "consultation".into())],
             vec![],
@@ -401,7 +437,7 @@ fn every_operation_of_the_spec_succeeds_with_its_documented_response_type() {
                     problems.push(format!("{op} ({schema}): {problem}"));
                 }
             }
-            (ApiReply::Empty, None) => {}
+            (ApiReply::Empty | ApiReply::Bytes { .. }, None) => {}
             (other, schema) => {
                 problems.push(format!("{op}: answered {other:?}, documented {schema:?}"))
             }
@@ -414,9 +450,11 @@ fn every_operation_of_the_spec_succeeds_with_its_documented_response_type() {
 fn every_operation_survives_unknown_ids_and_empty_bodies() {
     for (operation, _) in spec_operations() {
         let op: &'static str = Box::leak(operation.into_boxed_str());
-        let mut world = World::new(Seed::default());
+        let mut world = new_world(Seed::default());
         let params = [
             "id",
+            "agent_id",
+            "session_id",
             "llm_model_id",
             "platform_id",
             "appointment_id",
