@@ -1,6 +1,79 @@
-//! The server's life: shutdown, runtimes, the `agni-sandbox` binary.
+//! The server's life: slow clients cut off, shutdown, runtimes, the `agni-sandbox` binary.
 
 use super::*;
+
+/// Connects to `sandbox`, sends `head` at once, then `drip` one byte a second, and reads
+/// whatever the sandbox answers until it closes the connection (or 10 s pass); with how long
+/// that took.
+async fn trickle(sandbox: &Sandbox, head: &[u8], drip: &'static [u8]) -> (String, Duration) {
+    let stream = tokio::net::TcpStream::connect(sandbox.local_addr())
+        .await
+        .unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let started = Instant::now();
+    write.write_all(head).await.unwrap();
+    let dripping = tokio::spawn(async move {
+        for byte in drip {
+            if write.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        // Hold the connection open, sending nothing more.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), read.read_to_end(&mut answer)).await;
+    dripping.abort();
+    assert!(
+        closed.is_ok(),
+        "the sandbox kept a trickling client for 10 s"
+    );
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_client_dripping_its_headers_is_disconnected() {
+    let sandbox = Sandbox::builder()
+        .read_timeout(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let (answer, took) = trickle(&sandbox, b"", b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(!answer.contains(" 200 "), "answered: {answer}");
+    assert!(took < Duration::from_secs(5), "cut off after {took:?}");
+    assert_eq!(sandbox.requests_served(), 0, "no request was ever complete");
+    // The sandbox still serves everyone else.
+    sandbox.client().health_check().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_dripping_its_body_gets_a_408() {
+    let sandbox = Sandbox::builder()
+        .read_timeout(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/agents/ HTTP/1.1\r\nHost: x\r\nX-Api-Key: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 32\r\n\r\n",
+        sandbox.api_key()
+    );
+    let (answer, took) = trickle(
+        &sandbox,
+        head.as_bytes(),
+        b"{\"agent_name\": \"Slow\"}     ",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "answered: {answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "answered: {answer}");
+    assert!(took < Duration::from_secs(5), "cut off after {took:?}");
+    let agents = sandbox.client().list_agents().send().await.unwrap();
+    assert!(agents.data.is_empty(), "the late agent was not created");
+}
 
 #[tokio::test]
 async fn dropping_the_sandbox_closes_its_port() {

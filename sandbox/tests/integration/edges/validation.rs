@@ -123,3 +123,67 @@ async fn knowledge_file_upload_is_accepted_as_multipart() {
     assert_eq!(response.status().as_u16(), 400);
     assert_grpc(&response.json().await.unwrap(), 3, "multipart");
 }
+
+#[tokio::test]
+async fn phone_numbers_must_be_valid_for_their_country() {
+    let sandbox = Sandbox::start().await.unwrap();
+    // E.164 in shape, but +1 999 is no North American area code: the SDK would refuse it
+    // before sending, so raw HTTP.
+    let (status, body) = post(
+        &sandbox,
+        "/api/v1/phone-numbers/buy/",
+        r#"{"phone_number": "+19995550100"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_grpc(&body, 3, "field \"phone_number\"");
+    let (status, body) = post(
+        &sandbox,
+        "/api/v1/phone-numbers/import/",
+        r#"{"phone": "+44 20 7946 010"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_grpc(&body, 3, "field \"phone\"");
+}
+
+/// A JSON `PUT` with the sandbox's bearer token.
+async fn put_with_bearer(sandbox: &Sandbox, path: &str, body: &'static str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .put(format!("{}{path}", sandbox.base_url()))
+        .header(
+            "Authorization",
+            format!("Bearer {}", sandbox.bearer_token()),
+        )
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn null_is_a_value_only_where_the_spec_says_nullable() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client();
+    let agent = create_agent(&client, "Maya").await;
+    let path = format!("/api/v1/calcom/agents/{agent}/account");
+    // `calcom_account_id` is required and nullable: null unlinks, absent is a 400.
+    let (status, body) = put_with_bearer(&sandbox, &path, r#"{"calcom_account_id": null}"#).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["calcom_account_id"].is_null(), "{body}");
+    let (status, body) = put_with_bearer(&sandbox, &path, "{}").await;
+    assert_eq!(status, 400);
+    assert_grpc(&body, 3, "calcom_account_id");
+    // Elsewhere null means absent: a required field sent as null is missing.
+    let (status, body) = post(
+        &sandbox,
+        "/api/v1/calling/create-call",
+        r#"{"type": "web_call", "agent_id": null}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_grpc(&body, 3, "agent_id");
+}

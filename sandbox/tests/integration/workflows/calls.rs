@@ -200,3 +200,78 @@ async fn documented_webhook_shape() {
     assert_eq!(parsed.business_number.as_deref(), Some("+442079460100"));
     assert_eq!(parsed.transcript.len(), 6);
 }
+
+#[tokio::test]
+async fn recordings_download_and_sessions_show_in_the_phone_history() {
+    let sandbox = start(seeded()).await;
+    let client = sandbox.client();
+    let agent_id = first_agent_id(&client).await;
+    client.buy_number("+14155550100").send().await.expect("buy");
+    let call = client
+        .start_outbound_call(&agent_id, "+14155550100", "+14155550123")
+        .send()
+        .await
+        .expect("outbound call");
+
+    // By session id: the API answers JSON naming the signed URL, which the download follows
+    // without the key.
+    let recording = client
+        .download_recording(call.session_id.as_str())
+        .send()
+        .await
+        .expect("the recording");
+    assert_eq!(recording.content_type(), Some("audio/mpeg"));
+    let mut audio = Vec::new();
+    let saved = recording.write_to(&mut audio).await.expect("the audio");
+    assert_eq!(saved.bytes_written, audio.len() as u64);
+    assert!(audio.len() > 4000, "{} bytes", audio.len());
+    assert!(
+        saved
+            .final_url
+            .query()
+            .is_some_and(|q| q.starts_with("token="))
+    );
+    // By the URL a session (or a webhook) carries: straight to the audio.
+    let detail = client
+        .get_call_session_detail()
+        .id(&call.session_id)
+        .send()
+        .await
+        .expect("detail")
+        .into_inner()
+        .data;
+    let url = detail.recording_url.expect("a recording URL");
+    let mut again = Vec::new();
+    client
+        .download_recording(url.as_str())
+        .send()
+        .await
+        .expect("the recording by URL")
+        .write_to(&mut again)
+        .await
+        .expect("the audio");
+    assert_eq!(again, audio);
+
+    let finalized = client
+        .finalize_session()
+        .session_id(&call.session_id)
+        .send()
+        .await
+        .expect("finalized")
+        .into_inner();
+    assert_eq!(
+        finalized.data.as_ref().map(|d| &d["finalized"]),
+        Some(&json!(true))
+    );
+    let history = client
+        .get_phone_history()
+        .send()
+        .await
+        .expect("the phone history")
+        .into_inner();
+    let entries = history.data.expect("a list");
+    assert_eq!(entries[0]["session_id"], call.session_id.as_str());
+    assert_eq!(entries[0]["phone_number"], "+14155550123");
+    assert_eq!(entries[0]["contact_name"], "Ada Lovelace");
+    assert_eq!(entries[0]["finalized"], true);
+}

@@ -81,3 +81,47 @@ async fn health() {
         .into_inner();
     assert_eq!(ready.data.and_then(|d| d.status).as_deref(), Some("ready"));
 }
+
+#[tokio::test]
+async fn models_with_voices_and_the_organisation_profile() {
+    let sandbox = start(Seed::default()).await;
+    let client = sandbox.client();
+    let models = client
+        .list_llm_models_with_voices()
+        .limit(100)
+        .offset(0)
+        .send()
+        .await
+        .expect("models")
+        .into_inner();
+    assert_eq!(models.meta.and_then(|m| m.total), Some(2));
+    let ids: Vec<_> = models
+        .data
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(ids, [Seed::OPENAI_REALTIME_MODEL, Seed::GEMINI_LIVE_MODEL]);
+    assert_eq!(models.data[0]["voices"][0]["voice_name"], "Alloy");
+
+    let profile = client
+        .get_organization_profile()
+        .id(Seed::DEMO_ORGANIZATION_ID)
+        .send()
+        .await
+        .expect("the profile")
+        .into_inner()
+        .data
+        .expect("data");
+    assert_eq!(profile.id, Seed::DEMO_ORGANIZATION_ID);
+    assert_eq!(profile.can_use_api, Some(true));
+    assert_eq!(profile.total_credits, profile.max_credits, "no call yet");
+    assert!(
+        client
+            .get_organization_profile()
+            .id("another-organisation")
+            .send()
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}

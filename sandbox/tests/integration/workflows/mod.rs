@@ -11,6 +11,7 @@ mod calls;
 mod campaigns;
 mod catalogue;
 mod contacts;
+mod integrations;
 mod knowledge;
 mod numbers;
 
