@@ -144,6 +144,8 @@ async fn the_binary_prints_its_address_and_serves() {
                 "0",
                 "--api-key",
                 "sk_sandbox_cli",
+                "--bearer-token",
+                "jwt_sandbox_cli",
                 "--encoding",
                 "protojson",
             ])
@@ -161,6 +163,8 @@ async fn the_binary_prints_its_address_and_serves() {
         .to_owned();
     let key_line = lines.next().expect("a second line").unwrap();
     assert_eq!(key_line, "API key: sk_sandbox_cli");
+    let token_line = lines.next().expect("a third line").unwrap();
+    assert_eq!(token_line, "Bearer token: jwt_sandbox_cli");
 
     let client = agni::Client::builder()
         .base_url(&base_url)
