@@ -142,9 +142,9 @@ impl SandboxBuilder {
 
     /// Injects `fault` into requests for `route`: an operationId such as `"CreateCall"`, or
     /// `"*"` for every request (including those matching no route). Faults are tried in the
-    /// order added; every matching [`Fault::Latency`] adds its delay, and the first other
-    /// matching fault answers the request. [`SandboxBuilder::start`] refuses an unknown
-    /// operationId.
+    /// order added; every matching [`Fault::Latency`](crate::Fault::Latency) adds its delay,
+    /// and the first other matching fault answers the request. [`SandboxBuilder::start`]
+    /// refuses an unknown operationId.
     ///
     /// ```
     /// use agni_sandbox::{Fault, Sandbox};
