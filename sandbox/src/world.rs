@@ -1,9 +1,9 @@
 //! The sandbox's in-memory state: every resource of the Agni API, kept in the SDK's own generated
 //! types and changed one [`ApiRequest`] at a time.
 //!
-//! The edge (`server`) has already matched the path, checked the key and validated the body
-//! against `openapi.yaml`; [`World::handle`] dispatches on the operationId and answers in the
-//! spec's spelling (snake_case, except the schemas the spec declares camelCase, such as
+//! The edge (`server`) has already matched the path, checked the credentials and validated the
+//! body against `openapi.yaml`; [`World::handle`] dispatches on the operationId and answers in
+//! the spec's spelling (snake_case, except the schemas the spec declares camelCase, such as
 //! `CallSession`). Bodies are decoded with the generated request types, which accept both
 //! spellings.
 //!

@@ -516,10 +516,14 @@ impl World {
             .filter(|call| call.channel() != "web_call")
             .map(|call| {
                 let d = &call.detail;
+                let direction = match call.channel() {
+                    "outbound_call" => "outbound",
+                    _ => "inbound",
+                };
                 json!({
                     "session_id": d.id,
                     "phone_number": call.customer_number(),
-                    "direction": if call.channel() == "outbound_call" { "outbound" } else { "inbound" },
+                    "direction": direction,
                     "caller_number": d.caller_number,
                     "callee_number": d.callee_number,
                     "contact_id": call.contact_id,
