@@ -1,6 +1,6 @@
 //! The contract between the sandbox's HTTP edge (`server`) and its in-memory state (`world`).
 //!
-//! The edge owns everything about HTTP: matching the exact path to an operation, the API key,
+//! The edge owns everything about HTTP: matching the exact path to an operation, the credentials,
 //! validating the body against `openapi.yaml`, faults and latency, encoding replies the way the
 //! real service does, and delivering webhooks. The world owns the data: it sees one decoded
 //! [`ApiRequest`] at a time and answers with an [`ApiReply`], never touching sockets.
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// One request that passed the edge's checks (path, key, schema).
+/// One request that passed the edge's checks (path, credentials, schema).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ApiRequest {
     /// The spec's operationId, e.g. `CreateAgent`.
@@ -41,6 +41,13 @@ pub(crate) enum ApiReply {
     Json(Value),
     /// 200 with no body.
     Empty,
+    /// 200 with these bytes (a call recording's audio).
+    Bytes {
+        /// The `Content-Type`, e.g. `audio/mpeg`.
+        content_type: &'static str,
+        /// The body.
+        body: Vec<u8>,
+    },
     /// An error, answered in the upstream shape for its kind.
     Failure(Failure),
 }
@@ -50,6 +57,9 @@ pub(crate) enum ApiReply {
 pub(crate) enum Failure {
     /// 400, gRPC `{code: 3, message, details: []}` (INVALID_ARGUMENT).
     InvalidArgument(String),
+    /// 401, gRPC `{code: 16, ...}` (UNAUTHENTICATED): a credential the world checks itself,
+    /// such as a recording URL's `token`.
+    Unauthenticated(String),
     /// 404, envelope `{success: false, message, error: {code: "NOT_FOUND", message}}`.
     NotFound(String),
     /// 409, envelope with `error.code` `CONFLICT` (e.g. buying a number twice).

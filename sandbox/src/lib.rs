@@ -1,22 +1,19 @@
 #![doc = include_str!("../README.md")]
 
 mod api;
+mod builder;
 mod multipart;
 mod schema;
 mod server;
 mod spec;
 mod world;
 
-use std::{
-    fmt, io,
-    net::{Ipv4Addr, SocketAddr},
-    sync::Arc,
-    time::Duration,
-};
+use std::{fmt, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use serde_json::Value;
 
 pub use api::WebhookShape;
+pub use builder::SandboxBuilder;
 pub use world::Seed;
 
 use agni::Client;
@@ -102,217 +99,6 @@ impl From<Fault> for FaultRule {
     }
 }
 
-/// Configures a [`Sandbox`]; start it with [`SandboxBuilder::start`].
-///
-/// ```
-/// use std::time::Duration;
-/// use agni_sandbox::{Encoding, Sandbox, Seed, WebhookShape};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
-/// let sandbox = Sandbox::builder()
-///     .api_key("sk_sandbox_demo")
-///     .seed(Seed::default())
-///     .encoding(Encoding::Protojson)
-///     .webhook_shape(WebhookShape::RealDelivery)
-///     .latency(Duration::from_millis(5))
-///     .start()
-///     .await?;
-/// assert_eq!(sandbox.api_key(), "sk_sandbox_demo");
-/// # Ok(())
-/// # }
-/// ```
-#[must_use = "a builder does nothing until `start` is awaited"]
-pub struct SandboxBuilder {
-    port: u16,
-    api_key: Option<String>,
-    seed: Seed,
-    latency: Duration,
-    faults: Vec<(String, FaultRule)>,
-    encoding: Encoding,
-    webhook_url: Option<String>,
-    webhook_shape: WebhookShape,
-}
-
-impl fmt::Debug for SandboxBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SandboxBuilder")
-            .field("port", &self.port)
-            .field("latency", &self.latency)
-            .field("faults", &self.faults)
-            .field("encoding", &self.encoding)
-            .field("webhook_url", &self.webhook_url)
-            .field("webhook_shape", &self.webhook_shape)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SandboxBuilder {
-    /// The loopback port to listen on (default 0: any free port; see [`Sandbox::base_url`]).
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder().port(8080);
-    /// ```
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// The API key clients must send as `X-Api-Key` (default: a random `sk_sandbox_...`).
-    /// It must be printable ASCII without spaces.
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder().api_key("sk_sandbox_test");
-    /// ```
-    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
-        self.api_key = Some(api_key.into());
-        self
-    }
-
-    /// The state to start from (default [`Seed::default`]).
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder().seed(agni_sandbox::Seed::default());
-    /// ```
-    pub fn seed(mut self, seed: Seed) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Delay every answer by this much (default none).
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder()
-    ///     .latency(std::time::Duration::from_millis(50));
-    /// ```
-    pub fn latency(mut self, latency: Duration) -> Self {
-        self.latency = latency;
-        self
-    }
-
-    /// Injects `fault` into requests for `route`: an operationId such as `"CreateCall"`, or
-    /// `"*"` for every request (including those matching no route). Faults are tried in the
-    /// order added; every matching [`Fault::Latency`] adds its delay, and the first other
-    /// matching fault answers the request. [`SandboxBuilder::start`] refuses an unknown
-    /// operationId.
-    ///
-    /// ```
-    /// use agni_sandbox::{Fault, Sandbox};
-    /// let builder = Sandbox::builder()
-    ///     .fault("BuyPhoneNumber", Fault::DropConnection.times(1))
-    ///     .fault("ListAgents", Fault::Status(503));
-    /// ```
-    pub fn fault(mut self, route: impl Into<String>, fault: impl Into<FaultRule>) -> Self {
-        self.faults.push((route.into(), fault.into()));
-        self
-    }
-
-    /// How responses are encoded (default [`Encoding::Spec`]).
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder().encoding(agni_sandbox::Encoding::Protojson);
-    /// ```
-    pub fn encoding(mut self, encoding: Encoding) -> Self {
-        self.encoding = encoding;
-        self
-    }
-
-    /// Also `POST` every after-call webhook to this URL (retried on non-2xx answers). Events
-    /// are queued for [`Sandbox::next_webhook`] either way.
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder()
-    ///     .webhook_url("http://127.0.0.1:3000/agni/after-call");
-    /// ```
-    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
-        self.webhook_url = Some(url.into());
-        self
-    }
-
-    /// The shape of after-call webhooks (default [`WebhookShape::Documented`]).
-    ///
-    /// ```
-    /// let builder = agni_sandbox::Sandbox::builder()
-    ///     .webhook_shape(agni_sandbox::WebhookShape::RealDelivery);
-    /// ```
-    pub fn webhook_shape(mut self, shape: WebhookShape) -> Self {
-        self.webhook_shape = shape;
-        self
-    }
-
-    /// Binds `127.0.0.1` and starts serving on a thread of its own. Fails if the port is taken,
-    /// the API key or webhook URL is invalid, or a fault names an unknown operation.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let sandbox = agni_sandbox::Sandbox::builder().start().await?;
-    /// assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn start(self) -> io::Result<Sandbox> {
-        let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
-        let spec = spec::Spec::get().map_err(io::Error::other)?;
-        let api_key = self.api_key.unwrap_or_else(random_key);
-        if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(invalid(
-                "the sandbox API key must be printable ASCII without spaces".into(),
-            ));
-        }
-        for (route, _) in &self.faults {
-            if route != "*" && spec.operation(route).is_none() {
-                return Err(invalid(format!(
-                    "fault for unknown operation {route:?} (use an operationId such as \"CreateCall\", or \"*\")"
-                )));
-            }
-        }
-        let webhook_url = match self.webhook_url {
-            Some(url) => {
-                let parsed = reqwest::Url::parse(&url)
-                    .map_err(|e| invalid(format!("invalid webhook URL {url:?}: {e}")))?;
-                if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(invalid(format!("the webhook URL {url:?} is not http(s)")));
-                }
-                Some(parsed)
-            }
-            None => None,
-        };
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
-        let addr = listener.local_addr()?;
-        let config = server::Config {
-            api_key: api_key.clone(),
-            encoding: self.encoding,
-            latency: self.latency,
-            webhook_url,
-            webhook_shape: self.webhook_shape,
-        };
-        let faults = self
-            .faults
-            .into_iter()
-            .map(|(route, rule)| server::Armed {
-                route,
-                fault: rule.fault,
-                remaining: rule.times,
-            })
-            .collect();
-        let shared = Arc::new(server::Shared::new(
-            spec,
-            world::World::new(self.seed),
-            config,
-            faults,
-        )?);
-        let running = server::launch(Arc::clone(&shared), listener)?;
-        Ok(Sandbox {
-            shared,
-            addr,
-            base_url: format!("http://{addr}"),
-            api_key,
-            running: Some(running),
-        })
-    }
-}
-
 /// A running sandbox: an in-memory Agni API on `127.0.0.1`. Dropping it stops the server and
 /// closes its port before `drop` returns.
 ///
@@ -332,6 +118,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     base_url: String,
     api_key: String,
+    bearer_token: String,
     running: Option<server::Running>,
 }
 
@@ -377,16 +164,7 @@ impl Sandbox {
     /// let builder = agni_sandbox::Sandbox::builder().port(0);
     /// ```
     pub fn builder() -> SandboxBuilder {
-        SandboxBuilder {
-            port: 0,
-            api_key: None,
-            seed: Seed::default(),
-            latency: Duration::ZERO,
-            faults: Vec::new(),
-            encoding: Encoding::Spec,
-            webhook_url: None,
-            webhook_shape: WebhookShape::Documented,
-        }
+        SandboxBuilder::new()
     }
 
     /// `http://127.0.0.1:<port>`, with no trailing slash.
@@ -431,9 +209,23 @@ impl Sandbox {
         &self.api_key
     }
 
+    /// The token clients must send as `Authorization: Bearer` where an operation takes one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = agni_sandbox::Sandbox::start().await?;
+    /// assert!(sandbox.bearer_token().starts_with("jwt_sandbox_"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn bearer_token(&self) -> &str {
+        &self.bearer_token
+    }
+
     /// A [`Client`] with the default settings (retries included), pointed at this sandbox
-    /// with its key. For other settings, build one from [`Sandbox::base_url`] and
-    /// [`Sandbox::api_key`].
+    /// with its key and its bearer token, so every operation works. For other settings, build
+    /// one from [`Sandbox::base_url`], [`Sandbox::api_key`] and [`Sandbox::bearer_token`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -452,8 +244,9 @@ impl Sandbox {
         Client::builder()
             .base_url(&self.base_url)
             .api_key(&self.api_key)
+            .bearer_token(&self.bearer_token)
             .build()
-            .expect("a loopback URL and a printable key always build a client")
+            .expect("a loopback URL and printable credentials always build a client")
     }
 
     /// Ends a call now, as if the caller hung up, and emits its after-call webhook. Returns
@@ -567,13 +360,4 @@ impl Drop for Sandbox {
             running.stop();
         }
     }
-}
-
-/// `sk_sandbox_` and 32 random hex digits.
-fn random_key() -> String {
-    let mut key = String::from("sk_sandbox_");
-    for _ in 0..32 {
-        key.push(char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'));
-    }
-    key
 }

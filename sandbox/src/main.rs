@@ -5,8 +5,9 @@
 //! cargo run -p ravan-agni-sandbox -- --port 8080 --encoding protojson
 //! ```
 //!
-//! It prints the base URL and API key, prints every after-call webhook event as one JSON line
-//! on stdout (and POSTs it to `--webhook-url`, if given), and runs until Ctrl-C.
+//! It prints the base URL, the API key and the bearer token, prints every after-call webhook
+//! event as one JSON line on stdout (and POSTs it to `--webhook-url`, if given), and runs until
+//! Ctrl-C.
 
 use std::{process::ExitCode, time::Duration};
 
@@ -23,6 +24,10 @@ struct Args {
     /// API key clients must send as X-Api-Key (default: random, printed).
     #[arg(long)]
     api_key: Option<String>,
+    /// Bearer token clients must send as `Authorization: Bearer` to the operations that take
+    /// one (default: random, printed).
+    #[arg(long)]
+    bearer_token: Option<String>,
     /// How responses are encoded: as openapi.yaml spells them, or as the real service does.
     #[arg(long, value_enum, default_value_t = EncodingArg::Spec)]
     encoding: EncodingArg,
@@ -66,6 +71,9 @@ async fn main() -> ExitCode {
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }
+    if let Some(token) = args.bearer_token {
+        builder = builder.bearer_token(token);
+    }
     if let Some(url) = &args.webhook_url {
         builder = builder.webhook_url(url);
     }
@@ -78,6 +86,7 @@ async fn main() -> ExitCode {
     };
     println!("Agni sandbox listening on {}", sandbox.base_url());
     println!("API key: {}", sandbox.api_key());
+    println!("Bearer token: {}", sandbox.bearer_token());
     println!(
         "Try: curl -H 'X-Api-Key: {}' {}/api/v1/agents/",
         sandbox.api_key(),

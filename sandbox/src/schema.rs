@@ -17,7 +17,8 @@ pub(crate) struct Schemas {
 pub(crate) struct Style {
     /// Every declared key in lowerCamelCase (except inside free-form maps).
     pub camel_case: bool,
-    /// 64-bit integers (and the decimal `cost_total`) as JSON strings.
+    /// 64-bit integers (epoch timestamps included, and the decimal `cost_total`) as JSON
+    /// strings.
     pub wide_numbers_as_strings: bool,
 }
 
@@ -54,8 +55,10 @@ impl Schemas {
             .map(|(name, schema)| (name.as_str(), schema))
     }
 
-    /// A request body as protojson reads it: `null` fields are absent, either spelling of a
-    /// field name is accepted (renamed to the spec's), and numbers may be sent as strings.
+    /// A request body as protojson reads it: `null` fields are absent (except where the spec
+    /// declares the field `nullable`, as `AssignCalcomAccountRequest.calcom_account_id`, whose
+    /// `null` unlinks), either spelling of a field name is accepted (renamed to the spec's), and
+    /// numbers may be sent as strings.
     pub fn normalize_request(&self, value: Value, schema: Option<&Value>) -> Value {
         let Some(schema) = schema.map(|schema| self.resolve(schema)) else {
             return value;
@@ -67,13 +70,17 @@ impl Schemas {
                 };
                 let mut out = Map::new();
                 for (key, value) in map {
-                    if value.is_null() {
-                        continue;
-                    }
                     match self.property(properties, &key) {
+                        // `null` is a value only where the spec says so (`nullable`).
+                        Some((name, sub)) if value.is_null() => {
+                            if sub.get("nullable").and_then(Value::as_bool) == Some(true) {
+                                out.insert(name.to_owned(), Value::Null);
+                            }
+                        }
                         Some((name, sub)) => {
                             out.insert(name.to_owned(), self.normalize_request(value, Some(sub)));
                         }
+                        None if value.is_null() => {}
                         None => {
                             out.insert(key, value);
                         }
@@ -166,10 +173,13 @@ impl Schemas {
                         .collect(),
                 )
             }
+            // 64-bit integers, and timestamps sent as epoch integers (knowledge bases).
             Value::Number(number)
                 if style.wide_numbers_as_strings
-                    && schema.and_then(|s| s.get("format")).and_then(Value::as_str)
-                        == Some("int64") =>
+                    && matches!(
+                        schema.and_then(|s| s.get("format")).and_then(Value::as_str),
+                        Some("int64" | "date-time")
+                    ) =>
             {
                 Value::String(number.to_string())
             }
@@ -297,7 +307,9 @@ mod tests {
                 "max_call_duration_ms": {"type": "integer", "format": "int32"},
                 "metadata": {"type": "object"},
                 "credit_breakdown": {"$ref": "#/components/schemas/CreditBreakdown"},
-                "tags": {"type": "array", "items": {"type": "string"}}
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "voice_id": {"type": "string", "nullable": true},
+                "created_at": {"type": "string", "format": "date-time"}
             }},
             "CreditBreakdown": {"type": "object", "properties": {"total_credits": {"type": "number"}}},
             "List": {"type": "object", "properties": {
@@ -318,18 +330,18 @@ mod tests {
     }
 
     #[test]
-    fn requests_accept_camel_case_strings_and_nulls() {
+    fn requests_accept_camel_case_strings_and_nulls_only_where_nullable() {
         let schemas = schemas();
         let body = json!({
             "agentName": "Ada", "temperature": "0.5", "maxCallDurationMs": "60000",
-            "metadata": {"crmId": "1"}, "tags": null, "unknownField": 1
+            "metadata": {"crmId": "1"}, "tags": null, "voiceId": null, "unknownField": 1
         });
         let out =
             schemas.normalize_request(body, Some(&json!({"$ref": "#/components/schemas/Agent"})));
         assert_eq!(
             out,
             json!({"agent_name": "Ada", "temperature": 0.5, "max_call_duration_ms": 60000,
-                   "metadata": {"crmId": "1"}, "unknownField": 1})
+                   "metadata": {"crmId": "1"}, "voice_id": null, "unknownField": 1})
         );
     }
 
@@ -338,7 +350,8 @@ mod tests {
         let schemas = schemas();
         let body = json!({
             "data": [{"agent_name": "Ada", "metadata": {"crm_id": "1"},
-                      "credit_breakdown": {"total_credits": 1.5}, "cost_total": 0.42}],
+                      "credit_breakdown": {"total_credits": 1.5}, "cost_total": 0.42,
+                      "created_at": 1767225600}],
             "meta": {"total": 2}
         });
         let style = Style {
@@ -354,7 +367,8 @@ mod tests {
             out,
             json!({
                 "data": [{"agentName": "Ada", "metadata": {"crm_id": "1"},
-                          "creditBreakdown": {"total_credits": 1.5}, "costTotal": "0.42"}],
+                          "creditBreakdown": {"total_credits": 1.5}, "costTotal": "0.42",
+                          "createdAt": "1767225600"}],
                 "meta": {"total": "2"}
             })
         );

@@ -5,12 +5,16 @@
 //! The server runs on a thread of its own with a single-threaded tokio runtime, so it serves
 //! whatever runtime (or none) the caller uses, and dropping the [`Sandbox`](super::Sandbox) can
 //! close the port synchronously. Connections are served by hyper directly (not `axum::serve`)
-//! so that a handler can abort its connection without answering ([`Fault::DropConnection`]).
+//! so that a handler can abort its connection without answering ([`Fault::DropConnection`]),
+//! with hyper's own header-read timeout: a client that trickles its headers in is cut off after
+//! [`Config::read_timeout`] (its body gets the same time, in `answer`).
+
+mod answer;
+mod reply;
 
 use std::{
-    collections::{BTreeMap, HashMap, VecDeque},
+    collections::{HashMap, VecDeque},
     io,
-    panic::AssertUnwindSafe,
     sync::{
         Arc, Mutex, MutexGuard, PoisonError,
         atomic::{AtomicU64, Ordering},
@@ -19,22 +23,19 @@ use std::{
 };
 
 use axum::body::Body;
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
-use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown};
-use serde_json::{Value, json};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+};
+use serde_json::Value;
 use tokio::{net::TcpListener, runtime::Handle, sync::Notify};
 
-use super::{
-    Encoding, Fault, WebhookShape,
-    api::{ApiReply, ApiRequest, Failure},
-    schema::Style,
-    spec::{Match, ParamKind, Route, Spec},
-    world::World,
-};
+use super::{Encoding, Fault, WebhookShape, spec::Spec, world::World};
 
 /// The largest request body read (a knowledge-base upload is the biggest legitimate one).
-const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// After-call events kept for `next_webhook`; older ones are dropped.
 const WEBHOOK_QUEUE: usize = 1024;
 /// Delivery attempts per webhook, and the first wait between them (doubling).
@@ -46,6 +47,9 @@ const GRACE: Duration = Duration::from_secs(2);
 /// Fixed settings of one sandbox.
 pub(crate) struct Config {
     pub api_key: String,
+    pub bearer_token: String,
+    /// How long headers, and then a body, may take to arrive.
+    pub read_timeout: Duration,
     pub encoding: Encoding,
     pub latency: Duration,
     pub webhook_url: Option<reqwest::Url>,
@@ -291,11 +295,14 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 };
+                let read_timeout = shared.config.read_timeout;
                 let shared = Arc::clone(&shared);
                 let service = hyper::service::service_fn(move |request| {
                     serve_request(Arc::clone(&shared), request)
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(read_timeout)
                     .serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
@@ -314,379 +321,10 @@ async fn serve_request(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     shared.requests.fetch_add(1, Ordering::SeqCst);
-    let mut response = answer(&shared, request).await?;
+    let mut response = answer::answer(&shared, request).await?;
     let request_id = uuid::Uuid::now_v7().to_string();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
     Ok(response)
-}
-
-/// Everything between the request line and the answer, in the order the checks apply:
-/// latency and faults, route, key, query, body, then the state.
-async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Response<Body>, Dropped> {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let found = shared.spec.route(&method, &path);
-    let operation = match &found {
-        Match::Found(route, _) => Some(route.operation.as_str()),
-        _ => None,
-    };
-    if let Some(operation) = operation {
-        *lock(&shared.per_operation)
-            .entry(operation.to_owned())
-            .or_default() += 1;
-    }
-
-    let (delay, fault) = shared.faults_for(operation);
-    let delay = delay + shared.config.latency;
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    match fault {
-        Some(Fault::DropConnection) => return Err(Dropped),
-        Some(Fault::RateLimited { retry_after }) => {
-            let mut response = grpc(
-                StatusCode::TOO_MANY_REQUESTS,
-                8,
-                "rate limit exceeded, retry later",
-            );
-            if let Some(wait) = retry_after {
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            return Ok(response);
-        }
-        Some(Fault::Status(status)) => return Ok(status_response(status)),
-        Some(Fault::Latency(_)) | None => {}
-    }
-
-    let (route, path_params) = match found {
-        Match::Found(route, params) => (route, params),
-        Match::WrongMethod(allowed) => {
-            let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-            let mut response = envelope(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                &format!(
-                    "{method} is not allowed on {path} (allowed: {})",
-                    allowed.join(", ")
-                ),
-            );
-            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                response.headers_mut().insert(header::ALLOW, value);
-            }
-            return Ok(response);
-        }
-        Match::NotFound { did_you_mean } => {
-            let hint = did_you_mean
-                .map(|template| format!(" (did you mean {template}? trailing slashes matter)"))
-                .unwrap_or_default();
-            return Ok(envelope(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                &format!("no route for {method} {path}{hint}"),
-            ));
-        }
-    };
-
-    if route.needs_key {
-        let key = request
-            .headers()
-            .get("x-api-key")
-            .map(HeaderValue::as_bytes);
-        if key != Some(shared.config.api_key.as_bytes()) {
-            return Ok(grpc(
-                StatusCode::UNAUTHORIZED,
-                16,
-                "API key is missing or invalid",
-            ));
-        }
-    }
-
-    let query = match parse_query(route, request.uri().query()) {
-        Ok(query) => query,
-        Err(message) => return Ok(grpc(StatusCode::BAD_REQUEST, 3, &message)),
-    };
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = match read_body(shared, route, &content_type, request.into_body()).await {
-        Ok(body) => body,
-        Err(message) => return Ok(grpc(StatusCode::BAD_REQUEST, 3, &message)),
-    };
-
-    let api_request = ApiRequest {
-        operation: route.operation.as_str(),
-        path: path_params.into_iter().collect(),
-        query,
-        body,
-    };
-    let (reply, events) = {
-        let mut world = lock(&shared.world);
-        let reply = std::panic::catch_unwind(AssertUnwindSafe(|| world.handle(&api_request)));
-        (reply, shared.collect_webhooks(&mut world))
-    };
-    shared.deliver(events, Some(&Handle::current()));
-    Ok(match reply {
-        Ok(reply) => encode_reply(shared, route, reply),
-        Err(panic) => {
-            let reason = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            envelope(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_ERROR",
-                &format!("the sandbox failed handling {}: {reason}", route.operation),
-            )
-        }
-    })
-}
-
-/// Query parameters by name (the last value wins), with declared ones type-checked.
-fn parse_query(route: &Route, raw: Option<&str>) -> Result<BTreeMap<String, String>, String> {
-    let query: BTreeMap<String, String> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-    for param in &route.query {
-        let Some(value) = query.get(&param.name) else {
-            if param.required {
-                return Err(format!(
-                    "missing required query parameter \"{}\"",
-                    param.name
-                ));
-            }
-            continue;
-        };
-        let (valid, expected) = match param.kind {
-            ParamKind::String => (true, ""),
-            ParamKind::Integer => (value.parse::<i64>().is_ok(), "an integer"),
-            ParamKind::Number => (value.parse::<f64>().is_ok_and(f64::is_finite), "a number"),
-            ParamKind::Boolean => (
-                matches!(
-                    value.as_str(),
-                    "true"
-                        | "false"
-                        | "True"
-                        | "False"
-                        | "TRUE"
-                        | "FALSE"
-                        | "t"
-                        | "f"
-                        | "T"
-                        | "F"
-                        | "1"
-                        | "0"
-                ),
-                "a boolean",
-            ),
-        };
-        if !valid {
-            return Err(format!(
-                "invalid value for query parameter \"{}\": {value:?} is not {expected}",
-                param.name
-            ));
-        }
-    }
-    Ok(query)
-}
-
-/// The body as the state sees it: `Null` for operations without one; otherwise JSON,
-/// normalised (spellings, numeric strings, nulls) and validated against the schema.
-async fn read_body(
-    shared: &Shared,
-    route: &Route,
-    content_type: &str,
-    body: Incoming,
-) -> Result<Value, String> {
-    let Some(spec) = &route.body else {
-        return Ok(Value::Null);
-    };
-    let bytes = axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES)
-        .await
-        .map_err(|e| format!("cannot read the request body: {e}"))?;
-    if content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
-        if route.operation != "AddKnowledgeBaseSources" {
-            return Err(format!(
-                "{} takes a JSON body, not multipart/form-data",
-                route.operation
-            ));
-        }
-        return super::multipart::describe_upload(content_type, &bytes);
-    }
-    let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| format!("invalid JSON in the request body: {e}"))?
-    };
-    let value = shared
-        .spec
-        .schemas
-        .normalize_request(value, Some(&spec.schema));
-    let problems: Vec<String> = spec
-        .validator
-        .iter_errors(&value)
-        .take(3)
-        .map(|error| describe(&error))
-        .collect();
-    if !problems.is_empty() {
-        return Err(format!("invalid request body: {}", problems.join("; ")));
-    }
-    Ok(value)
-}
-
-/// One clause naming the field a validation error is about.
-fn describe(error: &jsonschema::ValidationError<'_>) -> String {
-    let field = field_path(error.instance_path().as_str());
-    if let jsonschema::error::ValidationErrorKind::Required { property } = error.kind() {
-        let name = property
-            .as_str()
-            .map_or_else(|| property.to_string(), str::to_owned);
-        let full = if field.is_empty() {
-            name
-        } else {
-            format!("{field}.{name}")
-        };
-        return format!("missing required field \"{full}\"");
-    }
-    if field.is_empty() {
-        error.to_string()
-    } else {
-        format!("field \"{field}\": {error}")
-    }
-}
-
-/// `/contact_ids/0/name` → `contact_ids[0].name`.
-fn field_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{segment}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&segment);
-        }
-    }
-    out
-}
-
-fn encode_reply(shared: &Shared, route: &Route, reply: ApiReply) -> Response<Body> {
-    match reply {
-        ApiReply::Json(value) => {
-            let style = match shared.config.encoding {
-                Encoding::Spec => Style {
-                    camel_case: false,
-                    wide_numbers_as_strings: false,
-                },
-                Encoding::Protojson => Style {
-                    camel_case: route.camel_case,
-                    wide_numbers_as_strings: true,
-                },
-            };
-            let value = shared
-                .spec
-                .schemas
-                .encode_response(value, route.response.as_ref(), style);
-            json_response(StatusCode::OK, &value)
-        }
-        ApiReply::Empty => Response::new(Body::empty()),
-        ApiReply::Failure(failure) => match failure {
-            Failure::InvalidArgument(message) => grpc(StatusCode::BAD_REQUEST, 3, &message),
-            Failure::NotFound(message) => envelope(StatusCode::NOT_FOUND, "NOT_FOUND", &message),
-            Failure::Conflict(message) => envelope(StatusCode::CONFLICT, "CONFLICT", &message),
-            Failure::FailedPrecondition(message) => envelope(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "FAILED_PRECONDITION",
-                &message,
-            ),
-        },
-    }
-}
-
-/// An injected error status, in the upstream shape for it.
-fn status_response(status: u16) -> Response<Body> {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let reason = status.canonical_reason().unwrap_or("Error");
-    match status.as_u16() {
-        400 => grpc(status, 3, "invalid argument (injected)"),
-        401 => grpc(status, 16, "API key is missing or invalid"),
-        429 => grpc(status, 8, "rate limit exceeded, retry later"),
-        _ if status.is_client_error() || status.is_server_error() => {
-            let code = match status.as_u16() {
-                403 => "FORBIDDEN",
-                404 => "NOT_FOUND",
-                409 => "CONFLICT",
-                422 => "FAILED_PRECONDITION",
-                500 => "INTERNAL_ERROR",
-                502 => "BAD_GATEWAY",
-                503 => "SERVICE_UNAVAILABLE",
-                504 => "GATEWAY_TIMEOUT",
-                _ => "ERROR",
-            };
-            envelope(status, code, &format!("{reason} (injected)"))
-        }
-        _ => {
-            let mut response = Response::new(Body::empty());
-            *response.status_mut() = status;
-            response
-        }
-    }
-}
-
-/// The gRPC status body of 400 and 401 answers.
-fn grpc(status: StatusCode, code: i32, message: &str) -> Response<Body> {
-    json_response(
-        status,
-        &json!({"code": code, "message": message, "details": []}),
-    )
-}
-
-/// The envelope body of 403, 404, 409, 422 and 5xx answers.
-fn envelope(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    json_response(
-        status,
-        &json!({
-            "success": false,
-            "message": message,
-            "error": {"code": code, "message": message},
-        }),
-    )
-}
-
-fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(value.to_string()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_paths() {
-        assert_eq!(field_path(""), "");
-        assert_eq!(field_path("/temperature"), "temperature");
-        assert_eq!(field_path("/contact_ids/0"), "contact_ids[0]");
-        assert_eq!(field_path("/schedule/days/2/name"), "schedule.days[2].name");
-    }
 }

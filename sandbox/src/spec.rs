@@ -38,9 +38,8 @@ pub(crate) struct Route {
     pub operation: String,
     /// Whether the response is lowerCamelCase on the real service.
     pub camel_case: bool,
-    /// `false` for operations declaring `security: []` (health checks, Cal.com/GHL callbacks) or
-    /// an optional key (`{}` among the requirements: the appointment-management operations).
-    pub needs_key: bool,
+    /// The credentials the operation accepts.
+    pub auth: Auth,
     pub query: Vec<QueryParam>,
     pub body: Option<Body>,
     /// The schema of the 200 response, if declared.
@@ -50,6 +49,36 @@ pub(crate) struct Route {
 enum Segment {
     Literal(String),
     Param(String),
+}
+
+/// The credentials an operation accepts, from its `security` (or the spec's global one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Auth {
+    /// `X-Api-Key` is one of the requirements.
+    pub api_key: bool,
+    /// `bearerAuth` (`Authorization: Bearer`) is one of the requirements.
+    pub bearer: bool,
+    /// Credentials are optional: `security: []` (health checks), or `{}` among the
+    /// requirements (the appointment-management operations).
+    pub anonymous: bool,
+    /// A `token` query parameter authorizes the request on its own (a recording URL's signed
+    /// token, which the world checks).
+    pub signed_token: bool,
+}
+
+impl Auth {
+    /// The requirements of a `security` list.
+    fn of(security: &Value) -> Auth {
+        let mut auth = Auth::default();
+        let requirements = security.as_array().map_or(&[][..], Vec::as_slice);
+        auth.anonymous = requirements.is_empty();
+        for requirement in requirements.iter().filter_map(Value::as_object) {
+            auth.anonymous |= requirement.is_empty();
+            auth.api_key |= requirement.contains_key("X-Api-Key");
+            auth.bearer |= requirement.contains_key("bearerAuth");
+        }
+        auth
+    }
 }
 
 /// A declared query parameter.
@@ -104,7 +133,13 @@ impl Spec {
                 .unwrap_or_default(),
         );
         let validation_root = schema::json_schema_components(&schemas);
-        let global_security = doc.get("security").is_none_or(|s| !is_empty_array(s));
+        let global_auth = doc.get("security").map_or(
+            Auth {
+                api_key: true,
+                ..Auth::default()
+            },
+            Auth::of,
+        );
         let paths = doc
             .get("paths")
             .and_then(Value::as_object)
@@ -128,7 +163,7 @@ impl Spec {
                     template,
                     operation,
                     shared_params,
-                    global_security,
+                    global_auth,
                     &schemas,
                     &validation_root,
                 )?);
@@ -192,7 +227,7 @@ impl Route {
         template: &str,
         operation: &Value,
         shared_params: Option<&Vec<Value>>,
-        global_security: bool,
+        global_auth: Auth,
         schemas: &Schemas,
         validation_root: &Value,
     ) -> Result<Route, String> {
@@ -205,10 +240,7 @@ impl Route {
             .pointer("/tags/0")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let needs_key = match operation.get("security") {
-            Some(security) => !is_empty_array(security) && !allows_anonymous(security),
-            None => global_security,
-        };
+        let mut auth = operation.get("security").map_or(global_auth, Auth::of);
         let segments = template
             .split('/')
             .map(|segment| {
@@ -250,6 +282,7 @@ impl Route {
                 required: param.get("required").and_then(Value::as_bool) == Some(true),
             });
         }
+        auth.signed_token = query.iter().any(|param| param.name == "token");
         let body = match operation.pointer("/requestBody/content/application~1json/schema") {
             Some(schema) => {
                 let mut root = schema::to_json_schema(schema);
@@ -278,7 +311,7 @@ impl Route {
             segments,
             camel_case: CAMEL_CASE_TAGS.contains(&tag),
             operation: operation_id,
-            needs_key,
+            auth,
             query,
             body,
             response,
@@ -315,19 +348,6 @@ impl Route {
             })
             .collect()
     }
-}
-
-fn is_empty_array(value: &Value) -> bool {
-    value.as_array().is_some_and(Vec::is_empty)
-}
-
-/// A `security` list with an empty requirement `{}`, which makes its credentials optional.
-fn allows_anonymous(value: &Value) -> bool {
-    value.as_array().is_some_and(|options| {
-        options
-            .iter()
-            .any(|o| o.as_object().is_some_and(|o| o.is_empty()))
-    })
 }
 
 #[cfg(test)]
@@ -396,8 +416,35 @@ mod tests {
     #[test]
     fn security_and_tags() {
         let spec = Spec::get().unwrap();
-        assert!(!spec.operation("HealthCheck").unwrap().needs_key);
-        assert!(spec.operation("ListAgents").unwrap().needs_key);
+        let auth = |operation: &str| spec.operation(operation).unwrap().auth;
+        assert!(auth("HealthCheck").anonymous);
+        let key = Auth {
+            api_key: true,
+            ..Auth::default()
+        };
+        assert_eq!(auth("ListAgents"), key);
+        assert_eq!(
+            auth("GetAgentCalcomInfo"),
+            Auth {
+                bearer: true,
+                ..Auth::default()
+            }
+        );
+        assert_eq!(
+            auth("ListCalcomAppointments"),
+            Auth {
+                bearer: true,
+                ..key
+            }
+        );
+        assert!(auth("ManageGhlAppointment").anonymous);
+        assert_eq!(
+            auth("GetCallRecording"),
+            Auth {
+                signed_token: true,
+                ..key
+            }
+        );
         assert!(spec.operation("ListAgents").unwrap().camel_case);
         assert!(!spec.operation("ListContacts").unwrap().camel_case);
     }

@@ -1,6 +1,6 @@
-//! Agents, agent tools, widget settings and voices.
+//! Agents, agent tools, widget settings, and the catalogue of LLM models and their voices.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{
     ApiReply, ApiRequest, Failure, Handled, Paging, World, decode, new_id, not_found, ok, ok_page,
@@ -222,5 +222,28 @@ impl World {
             return Err(not_found("LLM model", model));
         }
         ok_page("voices fetched successfully", voices, Paging::of(r))
+    }
+
+    /// The LLM models of the catalogue, in the order their first voice was seeded, each as
+    /// `{"id", "voices": [...]}` (the spec leaves a model's fields undocumented).
+    pub(super) fn list_models_with_voices(&mut self, r: &ApiRequest) -> Handled {
+        let mut models: Vec<&str> = Vec::new();
+        for model in self.voices.iter().filter_map(|v| v.llm_model_id.as_deref()) {
+            if !models.contains(&model) {
+                models.push(model);
+            }
+        }
+        let models: Vec<Value> = models
+            .into_iter()
+            .map(|model| {
+                let voices: Vec<&types::Voice> = self
+                    .voices
+                    .iter()
+                    .filter(|voice| voice.llm_model_id.as_deref() == Some(model))
+                    .collect();
+                json!({"id": model, "voices": voices})
+            })
+            .collect();
+        ok_page("models fetched successfully", models, Paging::of(r))
     }
 }

@@ -1,5 +1,6 @@
 //! Calls: creating web and outbound calls, ending them with a plausible conversation, listing
-//! call sessions, and the after-call webhook in both of its shapes.
+//! call sessions and the phone-call history, and finalising a session. The after-call webhook
+//! is in `webhook`, the recording in `recordings`.
 //!
 //! A call is created `in_progress` and ends at the start of the next request the world handles
 //! (or when the edge calls [`World::end_call`]): see the [world's docs](super) for the clock.
@@ -8,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Table, WebhookShape, World, contains_ci, decode, iso,
-    new_id, normalize_e164, not_found, now, ok, spread, stamp, to_json,
+    ApiReply, ApiRequest, Failure, Handled, Table, World, contains_ci, decode, e164, new_id,
+    normalize_e164, not_found, now, ok, ok_all, recordings::recording_url, spread, stamp, to_json,
 };
 use agni::types;
 
@@ -18,7 +19,7 @@ pub(super) const LIVEKIT_URL: &str = "wss://sandbox.livekit.invalid";
 
 #[derive(Debug, Default)]
 pub(super) struct Calls {
-    rows: Table<Call>,
+    pub(super) rows: Table<Call>,
     /// Sessions ended since the edge last asked.
     pub(super) ended: Vec<String>,
 }
@@ -41,32 +42,41 @@ pub(super) struct Call {
     pub(super) caller_email: Option<String>,
     pub(super) campaign_id: Option<String>,
     pub(super) contact_id: Option<String>,
-    prompt_dynamic_variables: Map<String, Value>,
+    pub(super) prompt_dynamic_variables: Map<String, Value>,
     /// The agent's opening line when the call started (the agent may change or go later).
     begin_message: Option<String>,
+    /// The signed `token` of the recording URL, which authorizes downloading it on its own.
+    pub(super) recording_token: String,
+    /// When `FinalizeSession` finalized the session, if it did.
+    finalized_at: Option<agni::Timestamp>,
 }
 
 impl Call {
-    fn in_progress(&self) -> bool {
+    pub(super) fn in_progress(&self) -> bool {
         self.detail.status.as_deref() == Some("in_progress")
     }
 
-    fn channel(&self) -> &str {
+    pub(super) fn channel(&self) -> &str {
         self.detail.channel.as_deref().unwrap_or("web_call")
     }
 
     /// The customer's number: the callee of an outbound call, the caller otherwise.
-    fn customer_number(&self) -> Option<&str> {
+    pub(super) fn customer_number(&self) -> Option<&str> {
         match self.channel() {
             "outbound_call" => self.detail.callee_number.as_deref(),
             _ => self.detail.caller_number.as_deref(),
         }
     }
 
-    /// The list item (`CallSession`, camelCase on the wire); `None` only if the detail could
-    /// not be read as one, which the two generated types' shared fields rule out.
+    /// The list item (`CallSession`, camelCase on the wire, without the transcript); `None` only
+    /// if the detail could not be read as one, which the two generated types' shared fields
+    /// rule out.
     fn session(&self) -> Option<types::CallSession> {
-        let mut session: types::CallSession = serde_json::from_value(to_json(&self.detail)).ok()?;
+        let mut detail = to_json(&self.detail);
+        if let Value::Object(fields) = &mut detail {
+            fields.remove("transcripts");
+        }
+        let mut session: types::CallSession = serde_json::from_value(detail).ok()?;
         session.caller_name = self.caller_name.clone();
         session.caller_email = self.caller_email.clone();
         session.prompt_dynamic_variables = self.prompt_dynamic_variables.clone();
@@ -223,6 +233,8 @@ impl World {
             contact_id: new.contact_id,
             prompt_dynamic_variables: new.prompt_dynamic_variables,
             begin_message,
+            recording_token: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+            finalized_at: None,
         };
         self.calls.rows.insert(id.clone(), call);
         id
@@ -289,7 +301,7 @@ impl World {
         call.detail.summary = Some(format!(
             "The caller asked to book an appointment for next week. {agent_name} offered Tuesday at 10am or Thursday at 2pm, and booked Tuesday at 10am."
         ));
-        call.detail.recording_url = Some(format!("/api/v1/calling/sessions/{id}/recording"));
+        call.detail.recording_url = Some(recording_url(&self.base_url, id, &call.recording_token));
         call.detail.call_latency_ms = Some(600 + spread(&format!("{id}/latency"), 400) as i32);
         call.detail.cost_total = Some((minutes * 0.12 * 100.0).round() / 100.0);
         call.detail.credit_breakdown = Some(types::CreditBreakdown {
@@ -318,15 +330,14 @@ impl World {
         if let Some(contact_id) = contact_id {
             self.record_activity(
                 &contact_id,
-                "call_completed",
+                "call",
                 format!("Call completed ({duration} s)"),
-                Some(id.to_owned()),
             );
         }
         true
     }
 
-    fn call(&self, id: &str) -> Result<&Call, Failure> {
+    pub(super) fn call(&self, id: &str) -> Result<&Call, Failure> {
         self.calls
             .rows
             .get(id)
@@ -351,14 +362,8 @@ impl World {
         match request.type_ {
             types::CreateCallRequestType::WebCall => new.channel = "web_call",
             types::CreateCallRequestType::OutboundCall => {
-                let number = |value: Option<&str>, field: &str| {
-                    let value = super::required(value, field)?;
-                    normalize_e164(value).ok_or_else(|| {
-                        Failure::InvalidArgument(format!(
-                            "{field} {value:?} is not an E.164 phone number"
-                        ))
-                    })
-                };
+                let number =
+                    |value: Option<&str>, field: &str| e164(super::required(value, field)?, field);
                 let to = number(request.to_phone_number.as_deref(), "to_phone_number")?;
                 let from = number(request.from_phone_number.as_deref(), "from_phone_number")?;
                 if !self.phone.owns(&from) {
@@ -482,127 +487,60 @@ impl World {
         )
     }
 
-    /// The after-call webhook for an ended call (see [`WebhookShape`]).
-    pub(super) fn webhook_payload(&self, id: &str, shape: WebhookShape) -> Option<Value> {
-        let call = self.calls.rows.get(id)?;
-        if call.in_progress() {
-            return None;
-        }
-        let d = &call.detail;
-        let analysis = &d.post_call_analysis_result;
-        match shape {
-            WebhookShape::Documented => {
-                let started = d.started_at.map(DateTime::<Utc>::from);
-                let transcripts: Vec<Value> = d
-                    .transcripts
-                    .iter()
-                    .map(|t| {
-                        let message = t.message.clone().unwrap_or_default();
-                        let offset = Duration::milliseconds(t.timestamp_ms.unwrap_or(0));
-                        let spoken = started.map(|s| iso(s + offset)).unwrap_or_default();
-                        json!({
-                            "id": t.id,
-                            "timestamp_ms": t.timestamp_ms,
-                            "role": message.role,
-                            "message": {"content": message.content, "format": "text"},
-                            "created_at": spoken,
-                        })
-                    })
-                    .collect();
-                Some(json!({
-                    "event": "call.completed",
-                    "org_id": self.org_id,
-                    "data": {
-                        "call_session_id": d.id,
-                        "campaign_id": call.campaign_id,
-                        "contact_id": call.contact_id,
-                        "phone": call.customer_number(),
-                        "status": d.status,
-                        "duration_sec": d.duration_sec,
-                        "attempt": 1,
-                        "summary": d.summary,
-                        "recording_url": d.recording_url,
-                        "caller_number": d.caller_number,
-                        "callee_number": d.callee_number,
-                        "caller_name": call.caller_name,
-                        "caller_email": call.caller_email,
-                        "agent_id": d.agent_id,
-                        "agent_name": d.agent_name,
-                        // The docs' channel values: `voice` for phone calls, `web`.
-                        "channel": if call.channel() == "web_call" { "web" } else { "voice" },
-                        // The docs' value; sessions (and real deliveries) say `user_hangup`.
-                        "disconnect_reason": "customer_hangup",
-                        "cost_total": d.cost_total,
-                        "call_latency_ms": d.call_latency_ms,
-                        "started_at": d.started_at,
-                        "ended_at": d.ended_at,
-                        "created_at": d.created_at,
-                        "post_call_analysis": analysis,
-                        "transcripts": transcripts,
-                    },
-                }))
-            }
-            WebhookShape::RealDelivery => {
-                let agent_name = d.agent_name.clone().unwrap_or_default();
-                let transcriptions = d
-                    .transcripts
-                    .iter()
-                    .filter_map(|t| {
-                        let message = t.message.as_ref()?;
-                        let speaker = if message.role.as_deref() == Some("agent") {
-                            agent_name.as_str()
-                        } else {
-                            ""
-                        };
-                        Some(format!(
-                            "{speaker}: {}",
-                            message.content.as_deref().unwrap_or("")
-                        ))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                let wrapped: Map<String, Value> = analysis
-                    .iter()
-                    .map(|(key, value)| {
-                        let kind = match value {
-                            Value::Bool(_) => "boolean",
-                            Value::Number(_) => "number",
-                            _ => "string",
-                        };
-                        (key.clone(), json!({"type": kind, "value": value}))
-                    })
-                    .collect();
-                Some(json!({
-                    "event": "call_completed",
-                    "call_session": {
-                        "id": d.id,
-                        "agent_id": d.agent_id,
-                        "agent_name": d.agent_name,
-                        "room_id": d.room_id,
-                        "channel": d.channel,
-                        "caller_number": d.caller_number,
-                        "callee_number": d.callee_number,
-                        "caller_name": call.caller_name,
-                        "caller_email": call.caller_email,
-                        "status": d.status,
-                        "duration_sec": d.duration_sec,
-                        "disconnect_reason": d.disconnect_reason,
-                        "summary": d.summary,
-                        "recording_url": d.recording_url,
-                        "cost_total": d.cost_total,
-                        "call_latency_ms": d.call_latency_ms,
-                        "campaign_id": call.campaign_id,
-                        "contact_id": call.contact_id,
-                        "metadata": d.metadata,
-                        "prompt_dynamic_variables": call.prompt_dynamic_variables,
-                        "started_at": d.started_at,
-                        "ended_at": d.ended_at,
-                        "created_at": d.created_at,
-                    },
-                    "post_call_analysis": wrapped,
-                    "transcriptions": transcriptions,
-                }))
-            }
-        }
+    pub(super) fn finalize_session(&mut self, r: &ApiRequest) -> Handled {
+        let id = r.path_param("session_id");
+        let call = self
+            .calls
+            .rows
+            .get_mut(id)
+            .ok_or_else(|| not_found("call session", id))?;
+        let finalized_at = *call.finalized_at.get_or_insert_with(stamp);
+        ok(
+            "call session finalized",
+            json!({
+                "session_id": id,
+                "status": call.detail.status,
+                "finalized": true,
+                "finalized_at": finalized_at,
+            }),
+        )
+    }
+
+    /// The organisation's phone calls (outbound and inbound, not web calls), newest first.
+    pub(super) fn phone_history(&mut self, _r: &ApiRequest) -> Handled {
+        let history: Vec<Value> = self
+            .calls
+            .rows
+            .values()
+            .rev()
+            .filter(|call| call.channel() != "web_call")
+            .map(|call| {
+                let d = &call.detail;
+                let direction = match call.channel() {
+                    "outbound_call" => "outbound",
+                    _ => "inbound",
+                };
+                json!({
+                    "session_id": d.id,
+                    "phone_number": call.customer_number(),
+                    "direction": direction,
+                    "caller_number": d.caller_number,
+                    "callee_number": d.callee_number,
+                    "contact_id": call.contact_id,
+                    "contact_name": call.caller_name,
+                    "campaign_id": call.campaign_id,
+                    "agent_id": d.agent_id,
+                    "agent_name": d.agent_name,
+                    "status": d.status,
+                    "duration_sec": d.duration_sec,
+                    "summary": d.summary,
+                    "recording_url": d.recording_url,
+                    "started_at": d.started_at,
+                    "ended_at": d.ended_at,
+                    "finalized": call.finalized_at.is_some(),
+                })
+            })
+            .collect();
+        ok_all("phone history fetched", history)
     }
 }

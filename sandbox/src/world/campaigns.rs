@@ -9,7 +9,7 @@
 use serde_json::json;
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Paging, World, decode, new_id, normalize_e164,
+    ApiReply, ApiRequest, Failure, Handled, Paging, World, decode, e164, new_id, normalize_e164,
     not_found, ok, ok_page, patch, stamp,
 };
 use agni::types::{self, CampaignContactStatus as Member, CampaignStatus as Status};
@@ -122,11 +122,7 @@ impl World {
         from: &str,
         phone_number_id: &str,
     ) -> Result<(String, String), Failure> {
-        let from = normalize_e164(from).ok_or_else(|| {
-            Failure::InvalidArgument(format!(
-                "from_phone_number {from:?} is not an E.164 phone number"
-            ))
-        })?;
+        let from = e164(from, "from_phone_number")?;
         let Some((id, number)) = self.phone.resolve(&from).filter(|_| self.phone.owns(&from))
         else {
             return Err(Failure::FailedPrecondition(format!(
@@ -146,6 +142,13 @@ impl World {
             };
         }
         Ok((number, id))
+    }
+
+    /// Notes on each new member's timeline that it joined the campaign `name`.
+    fn record_joined(&mut self, members: &[types::CampaignContact], name: &str) {
+        for contact_id in members.iter().filter_map(|m| m.contact_id.as_deref()) {
+            self.record_activity(contact_id, "campaign", format!("Added to campaign {name}"));
+        }
     }
 
     pub(super) fn list_campaigns(&mut self, r: &ApiRequest) -> Handled {
@@ -179,7 +182,7 @@ impl World {
         let campaign = types::Campaign {
             id: id.clone(),
             organization_id: Some(self.org_id.clone()),
-            name: Some(request.name),
+            name: Some(request.name.clone()),
             agent_id: Some(request.agent_id),
             from_phone_number: Some(from),
             phone_number_id: Some(line_id),
@@ -195,16 +198,7 @@ impl World {
             started_at: None,
             extra: Default::default(),
         };
-        for member in &members {
-            if let Some(contact_id) = &member.contact_id {
-                self.record_activity(
-                    contact_id,
-                    "campaign_added",
-                    "Added to a campaign".into(),
-                    Some(id.clone()),
-                );
-            }
-        }
+        self.record_joined(&members, &request.name);
         self.campaigns.insert(
             id.clone(),
             CampaignRow {
@@ -304,16 +298,8 @@ impl World {
             }
         }
         let count = added.len();
-        for member in &added {
-            if let Some(contact_id) = &member.contact_id {
-                self.record_activity(
-                    contact_id,
-                    "campaign_added",
-                    "Added to a campaign".into(),
-                    Some(id.to_owned()),
-                );
-            }
-        }
+        let name = row.campaign.name.clone().unwrap_or_default();
+        self.record_joined(&added, &name);
         let row = self.campaign_row_mut(id)?;
         row.contacts.extend(added);
         row.campaign.updated_at = Some(stamp());

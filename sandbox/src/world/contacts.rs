@@ -1,12 +1,11 @@
 //! Contacts, their notes, and what the API derives about them (calls, call stats, campaigns,
 //! activity).
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Paging, Table, World, contains_ci, decode, iso, new_id,
-    not_found, now, ok, ok_page, patch, stamp,
+    ApiReply, ApiRequest, Failure, Handled, Paging, Table, World, contains_ci, decode, new_id,
+    not_found, ok, ok_page, patch, stamp,
 };
 use agni::types;
 
@@ -22,30 +21,29 @@ struct Note {
     id: String,
     contact_id: String,
     content: String,
-    created_at: DateTime<Utc>,
+    created_at: agni::Timestamp,
 }
 
 impl Note {
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "contact_id": self.contact_id,
-            "content": self.content,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-        })
+    fn view(&self) -> types::ContactNote {
+        types::ContactNote {
+            id: self.id.clone(),
+            contact_id: Some(self.contact_id.clone()),
+            content: Some(self.content.clone()),
+            created_at: Some(self.created_at),
+            extra: Default::default(),
+        }
     }
 }
 
 /// One line of a contact's timeline.
 #[derive(Debug, Clone)]
 struct Activity {
-    id: String,
     contact_id: String,
+    /// `contact`, `call`, `note` or `campaign`.
     kind: &'static str,
     description: String,
-    reference_id: Option<String>,
-    created_at: DateTime<Utc>,
+    at: agni::Timestamp,
 }
 
 /// `first last`, or whichever of the two is set.
@@ -76,7 +74,7 @@ impl World {
             extra: request.extra,
         };
         self.contacts.rows.insert(id.clone(), contact);
-        self.record_activity(&id, "contact_created", "Contact created".into(), None);
+        self.record_activity(&id, "contact", "Contact created".into());
         id
     }
 
@@ -98,20 +96,19 @@ impl World {
         })
     }
 
+    /// Adds a line to the contact's timeline: `kind` is `contact`, `call`, `note` or
+    /// `campaign`.
     pub(super) fn record_activity(
         &mut self,
         contact_id: &str,
         kind: &'static str,
         description: String,
-        reference_id: Option<String>,
     ) {
         self.contacts.activities.push(Activity {
-            id: new_id(),
             contact_id: contact_id.to_owned(),
             kind,
             description,
-            reference_id,
-            created_at: now(),
+            at: stamp(),
         });
     }
 
@@ -167,7 +164,7 @@ impl World {
             patch::<_, types::UpdateContactRequest>(self.contact(id)?, &r.body, &["metadata"])?;
         updated.updated_at = Some(stamp());
         self.contacts.rows.insert(id.to_owned(), updated);
-        self.record_activity(id, "contact_updated", "Contact updated".into(), None);
+        self.record_activity(id, "contact", "Contact updated".into());
         ok("contact updated successfully", self.contact(id)?)
     }
 
@@ -204,49 +201,62 @@ impl World {
         )
     }
 
-    /// The contact's calls, newest first, as call-session summaries (snake_case, no transcript).
-    fn calls_of(&self, contact_id: &str) -> Vec<Value> {
+    /// The contact's calls, newest first.
+    fn calls_of(&self, contact_id: &str) -> Vec<types::ContactCall> {
         self.calls
             .of_contact(contact_id)
-            .map(|call| {
-                let mut summary = super::to_json(&call.detail);
-                if let Value::Object(fields) = &mut summary {
-                    fields.remove("transcripts");
-                    fields.insert("campaign_id".into(), json!(call.campaign_id));
-                }
-                summary
+            .map(|call| types::ContactCall {
+                call_session_id: Some(call.detail.id.clone()),
+                agent_name: call.detail.agent_name.clone(),
+                channel: call.detail.channel.clone(),
+                status: call.detail.status.clone(),
+                duration_sec: call.detail.duration_sec,
+                started_at: call.detail.started_at,
+                sentiment: call
+                    .detail
+                    .post_call_analysis_result
+                    .get("sentiment")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                extra: Default::default(),
             })
             .collect()
     }
 
-    fn call_stats_of(&self, contact_id: &str) -> Value {
+    fn call_stats_of(&self, contact_id: &str) -> types::ContactCallStats {
         let calls: Vec<_> = self.calls.of_contact(contact_id).collect();
-        let completed: Vec<_> = calls
-            .iter()
-            .filter(|c| c.detail.status.as_deref() == Some("completed"))
-            .collect();
-        let total_duration: i64 = completed
+        let share = |status: &str| {
+            let count = calls
+                .iter()
+                .filter(|c| c.detail.status.as_deref() == Some(status))
+                .count();
+            let pct = 100.0 * count as f64 / calls.len().max(1) as f64;
+            (pct * 10.0).round() / 10.0
+        };
+        let total_duration: i64 = calls
             .iter()
             .filter_map(|c| c.detail.duration_sec)
             .map(i64::from)
             .sum();
-        let average = if completed.is_empty() {
-            0
-        } else {
-            total_duration / completed.len() as i64
-        };
-        json!({
-            "total_calls": calls.len(),
-            "completed_calls": completed.len(),
-            "failed_calls": calls.iter().filter(|c| c.detail.status.as_deref() == Some("failed")).count(),
-            "total_duration_sec": total_duration,
-            "average_duration_sec": average,
-            "total_cost": completed.iter().filter_map(|c| c.detail.cost_total).sum::<f64>(),
-            "last_call_at": calls.first().and_then(|c| c.detail.started_at),
-        })
+        let total = calls.len() as i64;
+        types::ContactCallStats {
+            total_calls: Some(total),
+            total_duration_sec: Some(total_duration),
+            avg_duration_sec: Some(if total == 0 {
+                0
+            } else {
+                total_duration / total
+            }),
+            completed_pct: Some(share("completed")),
+            failed_pct: Some(share("failed")),
+            no_answer_pct: Some(share("no_answer")),
+            last_call_at: calls.first().and_then(|c| c.detail.started_at),
+            extra: Default::default(),
+        }
     }
 
-    fn campaigns_of(&self, contact_id: &str) -> Vec<Value> {
+    /// The campaigns the contact is in, with the contact's progress in each.
+    fn campaigns_of(&self, contact_id: &str) -> Vec<types::ContactCampaign> {
         self.campaigns
             .values()
             .filter_map(|row| {
@@ -254,43 +264,52 @@ impl World {
                     .contacts
                     .iter()
                     .find(|c| c.contact_id.as_deref() == Some(contact_id))?;
-                Some(json!({
-                    "campaign_id": row.campaign.id,
-                    "name": row.campaign.name,
-                    "campaign_status": row.campaign.status,
-                    "contact_status": member.status,
-                    "attempt_count": member.attempt_count,
-                    "last_attempted_at": member.last_attempted_at,
-                    "call_session_id": member.call_session_id,
-                }))
+                Some(types::ContactCampaign {
+                    campaign_id: Some(row.campaign.id.clone()),
+                    name: row.campaign.name.clone(),
+                    status: member.status.as_ref().map(ToString::to_string),
+                    last_attempt_at: member.last_attempted_at,
+                    extra: Default::default(),
+                })
             })
             .collect()
     }
 
-    fn notes_of(&self, contact_id: &str) -> Vec<Value> {
-        let mut notes: Vec<&Note> = self
-            .contacts
+    fn notes_of(&self, contact_id: &str) -> Vec<types::ContactNote> {
+        self.contacts
             .notes
             .iter()
+            .rev()
             .filter(|n| n.contact_id == contact_id)
-            .collect();
-        notes.reverse();
-        notes.into_iter().map(Note::to_json).collect()
+            .map(Note::view)
+            .collect()
     }
 
+    /// The contact, flat, with its call totals and the names of its campaigns.
     pub(super) fn contact_detail(&mut self, r: &ApiRequest) -> Handled {
         let id = r.path_param("id");
         let contact = self.contact(id)?;
-        ok(
-            "contact detail fetched successfully",
-            json!({
-                "contact": contact,
-                "call_stats": self.call_stats_of(id),
-                "recent_calls": self.calls_of(id).into_iter().take(5).collect::<Vec<_>>(),
-                "campaigns": self.campaigns_of(id),
-                "notes": self.notes_of(id),
-            }),
-        )
+        let stats = self.call_stats_of(id);
+        let seconds = stats.total_duration_sec.unwrap_or(0);
+        let detail = types::ContactDetail {
+            id: contact.id.clone(),
+            first_name: contact.first_name.clone(),
+            last_name: contact.last_name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            company: contact.company.clone(),
+            created_at: contact.created_at,
+            total_calls: stats.total_calls,
+            total_minutes: Some((seconds as f64 / 60.0 * 100.0).round() / 100.0),
+            last_call_at: stats.last_call_at,
+            campaigns: self
+                .campaigns_of(id)
+                .into_iter()
+                .filter_map(|campaign| campaign.name)
+                .collect(),
+            extra: Default::default(),
+        };
+        ok("contact detail fetched successfully", detail)
     }
 
     pub(super) fn contact_calls(&mut self, r: &ApiRequest) -> Handled {
@@ -320,21 +339,17 @@ impl World {
     pub(super) fn contact_activities(&mut self, r: &ApiRequest) -> Handled {
         let id = r.path_param("id");
         self.contact(id)?;
-        let activities: Vec<Value> = self
+        let activities: Vec<types::ContactActivity> = self
             .contacts
             .activities
             .iter()
             .rev()
             .filter(|a| a.contact_id == id)
-            .map(|a| {
-                json!({
-                    "id": a.id,
-                    "contact_id": a.contact_id,
-                    "type": a.kind,
-                    "description": a.description,
-                    "reference_id": a.reference_id,
-                    "created_at": iso(a.created_at),
-                })
+            .map(|a| types::ContactActivity {
+                type_: Some(a.kind.to_owned()),
+                description: Some(a.description.clone()),
+                timestamp: Some(a.at),
+                extra: Default::default(),
             })
             .collect();
         ok("contact activities fetched successfully", activities)
@@ -355,11 +370,11 @@ impl World {
             id: new_id(),
             contact_id: id.to_owned(),
             content,
-            created_at: now(),
+            created_at: stamp(),
         };
-        let json = note.to_json();
-        self.record_activity(id, "note_added", "Note added".into(), Some(note.id.clone()));
+        let view = note.view();
+        self.record_activity(id, "note", "Note added".into());
         self.contacts.notes.push(note);
-        ok("note created successfully", json)
+        ok("note created successfully", view)
     }
 }

@@ -1,25 +1,35 @@
-//! Cal.com and GoHighLevel: connection state, demo event types and calendars, and an
-//! appointment book shared by both providers' `manage` operations (book, reschedule, cancel,
-//! suggest, availability).
+//! Cal.com and GoHighLevel: connection state, the agents linked to the Cal.com account, demo
+//! event types and calendars, and GoHighLevel contacts and setup. Both providers' appointments
+//! are in `appointments`.
+//!
+//! The organisation has at most one Cal.com account (`ConnectCalcom`; its `provider_id` is the
+//! account id), which `AssignCalcomAccountToAgent` links to agents. No operation of the spec
+//! gives an agent a private Cal.com key, so in the sandbox an agent's own connection
+//! (`GetAgentCalcomStatus`) is never connected, and linking never meets the `409` the service
+//! answers for agents that have one.
 
-use chrono::{Datelike, Duration, NaiveTime, Utc, Weekday};
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Table, World, decode, iso, new_id, not_found, now, ok,
-    required,
+    ApiReply, ApiRequest, Failure, Handled, Table, World, appointments::Provider, decode, iso,
+    new_id, not_found, now, ok, required,
 };
-use agni::types::{self, ManageAppointmentRequestAction as Action};
+use agni::types;
 
-/// The daily slots the demo calendars offer.
-const SLOTS: [&str; 4] = ["09:00", "10:30", "14:00", "16:00"];
+/// Where the sandbox says an agent's Cal.com bookings go.
+const CALCOM_API: &str = "https://api.cal.com/v2";
 
 #[derive(Debug, Default)]
 pub(super) struct Integrations {
     calcom: Option<CalcomConnection>,
+    /// Agents linked to the organisation's Cal.com account: agent id → account id.
+    calcom_agents: BTreeMap<String, String>,
     ghl_connected: bool,
-    calcom_appointments: Table<types::CalcomAppointment>,
-    ghl_appointments: Table<types::GhlAppointment>,
+    pub(super) calcom_appointments: Table<types::CalcomAppointment>,
+    pub(super) ghl_appointments: Table<types::GhlAppointment>,
     ghl_contacts: Table<types::GhlContact>,
     ghl_call_data: Vec<Value>,
 }
@@ -29,12 +39,6 @@ struct CalcomConnection {
     provider_id: String,
     account_name: Option<String>,
     connected_at: chrono::DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Provider {
-    Calcom,
-    Ghl,
 }
 
 fn event_types() -> Vec<types::CalcomEventType> {
@@ -75,49 +79,6 @@ fn calendars() -> Vec<types::GhlCalendar> {
     .collect()
 }
 
-/// The next `days` weekdays after today, with their free slots (booked ones taken out).
-fn available_slots(days: i32, booked: &[String]) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut day = now().date_naive();
-    while out.len() < usize::try_from(days.clamp(1, 14)).unwrap_or(3) {
-        day += Duration::days(1);
-        if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-            continue;
-        }
-        let slots: Vec<&str> = SLOTS
-            .iter()
-            .copied()
-            .filter(|slot| {
-                let time = NaiveTime::parse_from_str(slot, "%H:%M").unwrap_or_default();
-                let at = iso(day.and_time(time).and_utc());
-                !booked.contains(&at)
-            })
-            .collect();
-        out.push(json!({
-            "date": day.format("%Y-%m-%d").to_string(),
-            "date_label": day.format("%A, %B %-d").to_string(),
-            "slots": slots,
-        }));
-    }
-    out
-}
-
-/// An ISO-8601 date-time, normalised to UTC seconds.
-fn parse_time(text: &str) -> Result<String, Failure> {
-    chrono::DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| iso(t.with_timezone(&Utc)))
-        .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S")
-                .or_else(|_| chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M"))
-                .map(|t| iso(t.and_utc()))
-        })
-        .map_err(|_| {
-            Failure::InvalidArgument(format!(
-                "appointment_datetime {text:?} is not an ISO-8601 date-time"
-            ))
-        })
-}
-
 impl World {
     /// Cal.com and GoHighLevel operations; anything else is answered as an unknown operation.
     pub(super) fn integration(&mut self, operation: &str, r: &ApiRequest) -> Handled {
@@ -129,6 +90,7 @@ impl World {
                 match &self.integrations.calcom {
                     Some(c) if c.provider_id == provider_id => {
                         self.integrations.calcom = None;
+                        self.integrations.calcom_agents.clear();
                         ok(
                             "cal.com disconnected",
                             json!({"provider_id": request.provider_id}),
@@ -151,6 +113,18 @@ impl World {
                 };
                 ok("cal.com status fetched", data)
             }
+            "AssignCalcomAccountToAgent" => self.assign_calcom_account(r),
+            "GetAgentCalcomInfo" => self.agent_calcom_info(r),
+            "GetAgentCalcomStatus" => {
+                self.agent(r.path_param("agent_id"))?;
+                let status = types::CalcomAgentStatus {
+                    connected: Some(false),
+                    status: Some("not_connected".into()),
+                    accounts: Vec::new(),
+                    extra: Default::default(),
+                };
+                ok("calcom status fetched", status)
+            }
             "ListCalcomEventTypes" => ok("event types fetched", event_types()),
             "LookupCalcomEventType" => {
                 let key = r.path_param("platform_id");
@@ -162,37 +136,14 @@ impl World {
                         |e| ok("event type fetched", e),
                     )
             }
-            "ListCalcomAppointments" => {
-                list_appointments(r, self.integrations.calcom_appointments.values(), |a| {
-                    (a.status.as_deref(), a.agent_id.as_deref())
-                })
-            }
-            "GetCalcomAppointment" => {
-                let id = r.path_param("id");
-                let appointment = self
-                    .integrations
-                    .calcom_appointments
-                    .get(id)
-                    .ok_or_else(|| not_found("appointment", id))?;
-                ok("appointment fetched", appointment)
-            }
+            "ListCalcomAppointments" => self.list_appointments(r, Provider::Calcom),
+            "GetCalcomAppointment" => self.get_appointment(r.path_param("id"), Provider::Calcom),
             "ManageCalcomAppointment" => self.manage_appointment(r, Provider::Calcom),
-            "ManageGhlAppointment" => self.manage_appointment(r, Provider::Ghl),
-            "ListGhlAppointments" => {
-                list_appointments(r, self.integrations.ghl_appointments.values(), |a| {
-                    (a.status.as_deref(), a.agent_id.as_deref())
-                })
-            }
+            "ListGhlAppointments" => self.list_appointments(r, Provider::Ghl),
             "GetGhlAppointment" => {
-                let id = r.path_param("appointment_id");
-                let appointment = self
-                    .integrations
-                    .ghl_appointments
-                    .values()
-                    .find(|a| a.id == id || a.ghl_appointment_id.as_deref() == Some(id))
-                    .ok_or_else(|| not_found("appointment", id))?;
-                ok("appointment fetched", appointment)
+                self.get_appointment(r.path_param("appointment_id"), Provider::Ghl)
             }
+            "ManageGhlAppointment" => self.manage_appointment(r, Provider::Ghl),
             "SaveGhlCallData" => {
                 let request: types::SaveGhlCallDataRequest = decode(&r.body)?;
                 let contact_id =
@@ -306,6 +257,79 @@ impl World {
         }
     }
 
+    /// Links the organisation's Cal.com account to an agent (`calcom_account_id`), or unlinks
+    /// it (`null`).
+    fn assign_calcom_account(&mut self, r: &ApiRequest) -> Handled {
+        let agent_id = r.path_param("agent_id");
+        let agent_name = self.agent(agent_id)?.agent_name.clone();
+        let request: types::AssignCalcomAccountRequest = decode(&r.body)?;
+        let linked = request
+            .calcom_account_id
+            .filter(|account| !account.trim().is_empty());
+        match &linked {
+            Some(account) => {
+                if self
+                    .integrations
+                    .calcom
+                    .as_ref()
+                    .is_none_or(|c| c.provider_id != *account)
+                {
+                    return Err(not_found("cal.com account", account));
+                }
+                self.integrations
+                    .calcom_agents
+                    .insert(agent_id.to_owned(), account.clone());
+            }
+            None => {
+                self.integrations.calcom_agents.remove(agent_id);
+            }
+        }
+        let result = types::AssignCalcomAccountResult {
+            agent_id: Some(agent_id.to_owned()),
+            agent_name,
+            calcom_account_id: linked,
+            extra: Default::default(),
+        };
+        ok("calcom account assigned", result)
+    }
+
+    /// The Cal.com account an agent effectively uses: the linked organisation account, or none.
+    fn agent_calcom_info(&mut self, r: &ApiRequest) -> Handled {
+        let agent_id = r.path_param("agent_id");
+        self.agent(agent_id)?;
+        let linked = self
+            .integrations
+            .calcom_agents
+            .get(agent_id)
+            .and_then(|account| {
+                let connection = self.integrations.calcom.as_ref()?;
+                (connection.provider_id == *account).then_some(connection)
+            });
+        let info = match linked {
+            Some(connection) => types::CalcomAgentAccount {
+                connected: Some(true),
+                type_: Some(types::CalcomAgentAccountType::OrgLinked),
+                calcom_account_id: Some(connection.provider_id.clone()),
+                account_name: Some(
+                    connection
+                        .account_name
+                        .clone()
+                        .unwrap_or_else(|| "Default".into()),
+                ),
+                status: Some("active".into()),
+                api_base_url: Some(CALCOM_API.into()),
+                extra: Default::default(),
+            },
+            None => types::CalcomAgentAccount {
+                connected: Some(false),
+                type_: Some(types::CalcomAgentAccountType::None),
+                api_base_url: Some(CALCOM_API.into()),
+                ..Default::default()
+            },
+        };
+        ok("calcom info fetched", info)
+    }
+
     fn connect_calcom(&mut self, r: &ApiRequest) -> Handled {
         let request: types::ConnectCalcomRequest = decode(&r.body)?;
         required(Some(request.api_key.as_str()), "api_key")?;
@@ -329,217 +353,4 @@ impl World {
         self.integrations.calcom = Some(connection);
         ok("cal.com connected", data)
     }
-
-    fn booked_times(&self, provider: Provider) -> Vec<String> {
-        match provider {
-            Provider::Calcom => self
-                .integrations
-                .calcom_appointments
-                .values()
-                .filter(|a| a.status.as_deref() != Some("cancelled"))
-                .filter_map(|a| a.start_time.map(|t| t.to_string()))
-                .collect(),
-            Provider::Ghl => self
-                .integrations
-                .ghl_appointments
-                .values()
-                .filter(|a| a.status.as_deref() != Some("cancelled"))
-                .filter_map(|a| a.appointment_time.map(|t| t.to_string()))
-                .collect(),
-        }
-    }
-
-    fn manage_appointment(&mut self, r: &ApiRequest, provider: Provider) -> Handled {
-        let request: types::ManageAppointmentRequest = decode(&r.body)?;
-        let agent_name = self
-            .agents
-            .get(&request.agent_id)
-            .and_then(|a| a.agent_name.clone());
-        let booked = self.booked_times(provider);
-        let when = || {
-            request
-                .appointment_datetime
-                .as_deref()
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| Failure::InvalidArgument("appointment_datetime is required".into()))
-                .and_then(parse_time)
-        };
-        let appointment_id =
-            || required(request.appointment_id.as_deref(), "appointment_id").map(str::to_owned);
-        let (id, date_time, summary) = match &request.action {
-            Action::Book => {
-                let at = when()?;
-                if booked.contains(&at) {
-                    return Err(Failure::Conflict(format!(
-                        "the slot {at} is already booked"
-                    )));
-                }
-                let id = new_id();
-                self.store_appointment(provider, &id, &request, &at, agent_name.clone());
-                (Some(id), Some(at.clone()), format!("Booked for {at}"))
-            }
-            Action::Reschedule => {
-                let id = appointment_id()?;
-                let at = when()?;
-                self.set_appointment(provider, &id, Some(&at), "scheduled")?;
-                (Some(id), Some(at.clone()), format!("Rescheduled to {at}"))
-            }
-            Action::Cancel => {
-                let id = appointment_id()?;
-                self.set_appointment(provider, &id, None, "cancelled")?;
-                (Some(id), None, "Cancelled".to_owned())
-            }
-            Action::Suggest | Action::Availability => (None, None, "Free slots listed".to_owned()),
-            Action::Unknown(other) => {
-                return Err(Failure::InvalidArgument(format!(
-                    "unknown action {other:?}"
-                )));
-            }
-        };
-        let slots = match request.action {
-            Action::Suggest | Action::Availability => available_slots(
-                request.days_ahead.unwrap_or(3),
-                &self.booked_times(provider),
-            ),
-            _ => Vec::new(),
-        };
-        ok(
-            "appointment request handled",
-            json!({
-                "success": true,
-                "action": request.action.to_string(),
-                "appointment_id": id,
-                "date_time": date_time,
-                "agent_name": agent_name,
-                "available_slots": slots,
-                "summary": summary,
-                "message": summary,
-                "action_required": "",
-            }),
-        )
-    }
-
-    fn store_appointment(
-        &mut self,
-        provider: Provider,
-        id: &str,
-        request: &types::ManageAppointmentRequest,
-        at: &str,
-        agent_name: Option<String>,
-    ) {
-        match provider {
-            Provider::Calcom => {
-                let start = at.parse::<agni::Timestamp>().ok();
-                let end =
-                    start.map(|t| (t.as_datetime().to_owned() + Duration::minutes(30)).into());
-                self.integrations.calcom_appointments.insert(
-                    id.to_owned(),
-                    types::CalcomAppointment {
-                        id: id.to_owned(),
-                        agent_id: Some(request.agent_id.clone()),
-                        organization_id: Some(request.org_id.clone()),
-                        attendee_name: request.name.clone(),
-                        attendee_email: request.email.clone(),
-                        attendee_phone: request.phone.clone(),
-                        attendee_timezone: request.timezone.clone().or_else(|| Some("UTC".into())),
-                        calcom_booking_uid: Some(format!("bk_{}", &id[id.len() - 12..])),
-                        duration_minutes: Some(30),
-                        start_time: start,
-                        end_time: end,
-                        meeting_url: Some(format!("https://cal.com/video/{id}")),
-                        status: Some("scheduled".into()),
-                        extra: Default::default(),
-                    },
-                );
-            }
-            Provider::Ghl => {
-                self.integrations.ghl_appointments.insert(
-                    id.to_owned(),
-                    types::GhlAppointment {
-                        id: id.to_owned(),
-                        agent_id: Some(request.agent_id.clone()),
-                        agent_name,
-                        appointment_time: at.parse().ok(),
-                        contact_name: request.name.clone(),
-                        contact_email: request.email.clone(),
-                        contact_phone: request.phone.clone(),
-                        contact_id: None,
-                        ghl_appointment_id: Some(format!("ghl_{}", &id[id.len() - 12..])),
-                        status: Some("scheduled".into()),
-                        extra: Default::default(),
-                    },
-                );
-            }
-        }
-    }
-
-    fn set_appointment(
-        &mut self,
-        provider: Provider,
-        id: &str,
-        at: Option<&str>,
-        status: &str,
-    ) -> Result<(), Failure> {
-        match provider {
-            Provider::Calcom => {
-                let a = self
-                    .integrations
-                    .calcom_appointments
-                    .get_mut(id)
-                    .ok_or_else(|| not_found("appointment", id))?;
-                if let Some(at) = at {
-                    a.start_time = at.parse().ok();
-                    a.end_time = a
-                        .start_time
-                        .map(|t| (t.as_datetime().to_owned() + Duration::minutes(30)).into());
-                }
-                a.status = Some(status.to_owned());
-            }
-            Provider::Ghl => {
-                let a = self
-                    .integrations
-                    .ghl_appointments
-                    .values_mut()
-                    .find(|a| a.id == id || a.ghl_appointment_id.as_deref() == Some(id))
-                    .ok_or_else(|| not_found("appointment", id))?;
-                if let Some(at) = at {
-                    a.appointment_time = at.parse().ok();
-                }
-                a.status = Some(status.to_owned());
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Cal.com and GoHighLevel appointment lists: the same `status`, `agent_id` and `limit`
-/// filters over their own appointment types; `status_and_agent` reads both fields.
-fn list_appointments<'a, A: serde::Serialize + 'a>(
-    r: &ApiRequest,
-    appointments: impl Iterator<Item = &'a A>,
-    status_and_agent: fn(&A) -> (Option<&str>, Option<&str>),
-) -> Handled {
-    let wanted = |name: &str| {
-        r.query
-            .get(name)
-            .filter(|s| !s.is_empty())
-            .map(String::as_str)
-    };
-    let (status, agent) = (wanted("status"), wanted("agent_id"));
-    let limit = r
-        .query_number("limit")
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(usize::MAX);
-    let appointments: Vec<&A> = appointments
-        .filter(|a| {
-            let (a_status, a_agent) = status_and_agent(a);
-            status.is_none_or(|s| a_status == Some(s)) && agent.is_none_or(|id| a_agent == Some(id))
-        })
-        .take(limit)
-        .collect();
-    ok(
-        "appointments fetched",
-        json!({"count": appointments.len(), "appointments": appointments}),
-    )
 }

@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 
 use super::super::api::UPLOADED_FILE_FIELD;
 use super::{
-    ApiRequest, Failure, Handled, Table, World, decode, new_id, not_found, now, ok, spread, stamp,
-    to_json,
+    ApiRequest, Failure, Handled, Table, World, decode, new_id, not_found, ok, ok_all, spread,
+    stamp, to_json,
 };
 use agni::types::{self, KnowledgeBaseSourceSourceType as SourceType};
 
@@ -38,15 +38,25 @@ struct Base {
 #[derive(Debug, Clone)]
 struct Document {
     doc_id: String,
+    /// The source the document became (its text, its URL).
     source_id: String,
-    url: Option<String>,
-    urls: Vec<String>,
     metadata: Map<String, Value>,
-    created_at: i64,
+    created_at: agni::Timestamp,
 }
 
-fn epoch() -> i64 {
-    now().timestamp()
+/// A knowledge base as the service writes it: its timestamps and its sources' as Unix epoch
+/// seconds (the spec's "Unix epoch seconds"), unlike every other resource.
+fn wire(info: &types::KnowledgeBase) -> Value {
+    let epoch = |time: Option<agni::Timestamp>| time.map(|t| t.as_datetime().timestamp());
+    let mut value = to_json(info);
+    value["created_timestamp"] = json!(epoch(info.created_timestamp));
+    value["last_updated_timestamp"] = json!(epoch(info.last_updated_timestamp));
+    if let Some(sources) = value["knowledge_base_sources"].as_array_mut() {
+        for (wired, source) in sources.iter_mut().zip(&info.knowledge_base_sources) {
+            wired["created_timestamp"] = json!(epoch(source.created_timestamp));
+        }
+    }
+    value
 }
 
 fn check_url(url: &str) -> Result<String, Failure> {
@@ -186,25 +196,22 @@ impl Base {
             .map_or("", |(_, text)| text.as_str())
     }
 
-    fn document_json(&self, doc: &Document, with_text: bool) -> Value {
+    /// A legacy document as the document operations answer it; listed documents come without
+    /// their text.
+    fn document(&self, doc: &Document, with_text: bool) -> types::Document {
         let source = self.source(&doc.source_id);
-        let text = self.text(&doc.source_id);
-        let mut value = json!({
-            "doc_id": doc.doc_id,
-            "kb_id": self.info.knowledge_base_id,
-            "source_id": doc.source_id,
-            "url": doc.url,
-            "urls": doc.urls,
-            "status": source.and_then(|s| s.source_status.clone()),
-            "chunks": chunks(text).len(),
-            "metadata": doc.metadata,
-            "created_at": doc.created_at,
-            "updated_at": self.info.last_updated_timestamp,
-        });
-        if with_text {
-            value["text"] = json!(text);
+        types::Document {
+            doc_id: doc.doc_id.clone(),
+            kb_id: Some(self.info.knowledge_base_id.clone()),
+            org_id: Some(self.org_id.clone()),
+            url: source.and_then(|s| s.source_url.clone()),
+            status: source.and_then(|s| s.source_status.clone()),
+            text: with_text.then(|| self.text(&doc.source_id).to_owned()),
+            metadata: doc.metadata.clone(),
+            created_at: Some(doc.created_at),
+            updated_at: self.info.last_updated_timestamp,
+            extra: Map::new(),
         }
-        value
     }
 }
 
@@ -239,7 +246,7 @@ impl World {
     pub(super) fn get_knowledge_base(&mut self, r: &ApiRequest) -> Handled {
         ok(
             "knowledge base fetched",
-            &self.base(r.path_param("kb_id"))?.info,
+            wire(&self.base(r.path_param("kb_id"))?.info),
         )
     }
 
@@ -310,11 +317,7 @@ impl World {
         }
         ok(
             "sources added",
-            types::AddKnowledgeBaseSourcesResponseData {
-                knowledge_base: Some(base.info.clone()),
-                url_sources,
-                extra: Map::new(),
-            },
+            json!({"knowledge_base": wire(&base.info), "url_sources": url_sources}),
         )
     }
 
@@ -324,7 +327,7 @@ impl World {
         if !base.remove_source(source_id) {
             return Err(not_found("knowledge-base source", source_id));
         }
-        ok("source deleted", &base.info)
+        ok("source deleted", wire(&base.info))
     }
 
     pub(super) fn upsert_document(&mut self, r: &ApiRequest) -> Handled {
@@ -370,12 +373,10 @@ impl World {
         let document = Document {
             doc_id,
             source_id,
-            url,
-            urls,
             metadata: request.metadata,
-            created_at: epoch(),
+            created_at: stamp(),
         };
-        let answer = base.document_json(&document, false);
+        let answer = base.document(&document, false);
         base.documents.push(document);
         ok("document upserted", answer)
     }
@@ -390,7 +391,7 @@ impl World {
             .filter(|b| b.org_id == org_id)
             .find_map(|b| {
                 let doc = b.documents.iter().find(|d| d.doc_id == doc_id)?;
-                Some(b.document_json(doc, true))
+                Some(b.document(doc, true))
             })
             .map_or_else(
                 || Err(not_found("document", doc_id)),
@@ -409,40 +410,29 @@ impl World {
 
     pub(super) fn list_documents(&mut self, r: &ApiRequest) -> Handled {
         let base = self.legacy_base(r)?;
-        let docs: Vec<Value> = base
+        let docs: Vec<types::Document> = base
             .documents
             .iter()
-            .map(|d| base.document_json(d, false))
+            .map(|d| base.document(d, false))
             .collect();
-        let total = docs.len();
-        Ok(super::ApiReply::Json(json!({
-            "success": true,
-            "message": "documents fetched",
-            "data": docs,
-            "meta": {"total": total, "limit": total, "offset": 0},
-        })))
+        ok_all("documents fetched", docs)
     }
 
     pub(super) fn list_knowledge_bases(&mut self, r: &ApiRequest) -> Handled {
         let org_id = r.query.get("org_id").map_or("", String::as_str);
-        let bases: Vec<Value> = self
+        let bases: Vec<types::KnowledgeBaseSummary> = self
             .knowledge
             .bases
             .values()
             .filter(|b| b.org_id == org_id)
-            .map(|b| {
-                json!({
-                    "kb_id": b.info.knowledge_base_id,
-                    "name": b.info.knowledge_base_name,
-                    "status": b.info.status,
-                    "sources": b.info.knowledge_base_sources.len(),
-                    "documents": b.documents.len(),
-                    "created_timestamp": b.info.created_timestamp,
-                    "last_updated_timestamp": b.info.last_updated_timestamp,
-                })
+            .map(|b| types::KnowledgeBaseSummary {
+                kb_id: b.info.knowledge_base_id.clone(),
+                document_count: Some(b.documents.len() as i64),
+                created_at: b.info.created_timestamp,
+                extra: Map::new(),
             })
             .collect();
-        ok("knowledge bases fetched", bases)
+        ok_all("knowledge bases fetched", bases)
     }
 
     pub(super) fn query_knowledge_base(&mut self, r: &ApiRequest) -> Handled {
@@ -454,39 +444,51 @@ impl World {
             .filter(|b| b.org_id == request.org_id)
             .ok_or_else(|| not_found("knowledge base", &request.kb_id))?;
         let wanted = words(query);
-        let mut matches: Vec<(usize, Value)> = Vec::new();
+        let mut matches: Vec<(usize, types::QueryResult)> = Vec::new();
         for source in &base.info.knowledge_base_sources {
             let source_id = source.source_id.as_str();
+            // A legacy document answers with its own id and metadata; any other source with
+            // its id, and its name, type and URL as metadata.
+            let document = base.documents.iter().find(|d| d.source_id == source_id);
+            let (doc_id, metadata) = match document {
+                Some(doc) => (doc.doc_id.clone(), doc.metadata.clone()),
+                None => (
+                    source_id.to_owned(),
+                    json!({
+                        "source_name": source.source_name,
+                        "source_type": source.source_type,
+                        "source_url": source.source_url,
+                    })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                ),
+            };
             for chunk in chunks(base.text(source_id)) {
                 let have: BTreeSet<String> = words(&chunk).into_iter().collect();
                 let score = wanted.iter().filter(|w| have.contains(*w)).count();
                 if score > 0 {
-                    let doc_id = base
-                        .documents
-                        .iter()
-                        .find(|d| d.source_id == source_id)
-                        .map(|d| d.doc_id.clone());
                     matches.push((
                         score,
-                        json!({
-                            "content": chunk,
-                            "score": score as f64 / wanted.len().max(1) as f64,
-                            "source_id": source_id,
-                            "source_name": source.source_name,
-                            "source_url": source.source_url,
-                            "doc_id": doc_id,
-                        }),
+                        types::QueryResult {
+                            text: Some(chunk),
+                            score: Some(score as f64 / wanted.len().max(1) as f64),
+                            doc_id: Some(doc_id.clone()),
+                            metadata: metadata.clone(),
+                            chunk: None,
+                            extra: Map::new(),
+                        },
                     ));
                 }
             }
         }
         matches.sort_by_key(|m| std::cmp::Reverse(m.0));
-        let chunks: Vec<Value> = matches
+        let results: Vec<types::QueryResult> = matches
             .into_iter()
             .take(5)
-            .map(|(_, chunk)| chunk)
+            .map(|(_, result)| result)
             .collect();
-        ok("query answered", chunks)
+        ok("query answered", json!({ "results": results }))
     }
 
     pub(super) fn discover_urls(&mut self, r: &ApiRequest) -> Handled {
@@ -506,7 +508,7 @@ impl World {
         urls.truncate(usize::try_from(request.limit.max(1)).unwrap_or(1));
         ok(
             "urls discovered",
-            json!({"url": root, "urls": urls, "total": urls.len()}),
+            json!({"urls": urls, "total": urls.len()}),
         )
     }
 
@@ -555,14 +557,11 @@ impl World {
                 )));
             }
         }
-        ok(
-            "exclusions updated",
-            json!({"kb_id": request.kb_id, "exclusions": to_json(&base.exclusions)}),
-        )
+        ok("exclusions updated", json!({ "urls": base.exclusions }))
     }
 
     pub(super) fn list_exclusions(&mut self, r: &ApiRequest) -> Handled {
         let base = self.legacy_base(r)?;
-        ok("exclusions fetched", to_json(&base.exclusions))
+        ok("exclusions fetched", json!({ "urls": base.exclusions }))
     }
 }

@@ -9,8 +9,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Table, World, decode, iso, new_id, normalize_e164,
-    not_found, now, ok, patch, required, spread, stamp,
+    ApiReply, ApiRequest, Failure, Handled, Table, World, decode, e164, iso, new_id,
+    normalize_e164, not_found, now, ok, patch, required, spread, stamp,
 };
 use agni::types;
 
@@ -79,13 +79,6 @@ impl Numbers {
             .find(|n| n.id == id_or_number || n.phone.as_deref() == Some(id_or_number))?;
         Some((imported.id.clone(), imported.phone.clone()?))
     }
-}
-
-/// The number a path or body names, validated.
-fn e164(number: &str, field: &str) -> Result<String, Failure> {
-    normalize_e164(number).ok_or_else(|| {
-        Failure::InvalidArgument(format!("{field} {number:?} is not an E.164 phone number"))
-    })
 }
 
 fn region_of(number: &str) -> Option<String> {
