@@ -155,7 +155,7 @@ pub mod types {
         pub per_minute_price_outbound: ::std::option::Option<f64>,
         ///Phone number in E.164 format
         #[serde(alias = "phoneNumber")]
-        pub phone_number: ::std::string::String,
+        pub phone_number: crate::E164,
         ///Monthly price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
@@ -922,7 +922,7 @@ pub mod types {
         ///Phone number to purchase (E.164 format)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "phoneNumber")]
-        pub phone_number: ::std::option::Option<::std::string::String>,
+        pub phone_number: ::std::option::Option<crate::E164>,
         ///Purchase price
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(default, deserialize_with = "crate::model::lenient::option_number")]
@@ -3242,7 +3242,7 @@ pub mod types {
         ///Caller ID, E.164 (e.g. +14157774444). Required for `outbound_call`; must be purchased, imported or connected in Agni.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "fromPhoneNumber")]
-        pub from_phone_number: ::std::option::Option<::std::string::String>,
+        pub from_phone_number: ::std::option::Option<crate::E164>,
         ///Custom key-value metadata
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         #[serde(deserialize_with = "crate::model::lenient::null_default")]
@@ -3260,7 +3260,7 @@ pub mod types {
         ///Destination, E.164 (e.g. +12137774445). Required for `outbound_call`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "toPhoneNumber")]
-        pub to_phone_number: ::std::option::Option<::std::string::String>,
+        pub to_phone_number: ::std::option::Option<crate::E164>,
         ///`web_call` for a browser (LiveKit) call, `outbound_call` to dial a phone
         #[serde(rename = "type")]
         pub type_: CreateCallRequestType,
@@ -3383,7 +3383,7 @@ pub mod types {
         pub contact_ids: ::std::vec::Vec<::std::string::String>,
         ///The caller ID to call from, E.164; it must be the number `phone_number_id` names.
         #[serde(alias = "fromPhoneNumber")]
-        pub from_phone_number: ::std::string::String,
+        pub from_phone_number: crate::E164,
         ///The campaign's name.
         pub name: ::std::string::String,
         ///The purchased or imported number to call from (its ID).
@@ -3425,7 +3425,7 @@ pub mod types {
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The contact's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: ::std::option::Option<crate::E164>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -4323,7 +4323,7 @@ pub mod types {
         pub org_id: ::std::string::String,
         ///E.164
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: ::std::option::Option<crate::E164>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -4752,7 +4752,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         ///Phone number to import (E.164 format)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: ::std::option::Option<crate::E164>,
         ///SIP password for authentication
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "sipPassword")]
@@ -5797,7 +5797,7 @@ pub mod types {
         pub org_id: ::std::string::String,
         ///Customer phone in E.164 format (required for book if no email)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: ::std::option::Option<crate::E164>,
         ///Customer IANA timezone (e.g. America/New_York)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
@@ -7317,7 +7317,7 @@ pub mod types {
         ///The caller ID to call from, E.164; it must be the number `phone_number_id` names.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(alias = "fromPhoneNumber")]
-        pub from_phone_number: ::std::option::Option<::std::string::String>,
+        pub from_phone_number: ::std::option::Option<crate::E164>,
         ///The campaign's ID, which the current docs' example repeats in the body; the path's ID is the one that counts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -7367,7 +7367,7 @@ pub mod types {
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The contact's phone number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
+        pub phone: ::std::option::Option<crate::E164>,
         /// Fields this version of the SDK does not know, as sent: decoding keeps every member
         /// no other field claims, and encoding writes these next to the known ones.
         #[serde(flatten, default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -8175,10 +8175,7 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
-            phone_number: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            phone_number: ::std::result::Result<crate::E164, ::std::string::String>,
             price: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -8274,7 +8271,7 @@ pub mod types {
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::E164>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
@@ -10430,7 +10427,7 @@ pub mod types {
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             price: ::std::result::Result<
@@ -10484,7 +10481,7 @@ pub mod types {
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
@@ -18537,7 +18534,7 @@ pub mod types {
                 ::std::string::String,
             >,
             from_phone_number: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             metadata: ::std::result::Result<
@@ -18549,7 +18546,7 @@ pub mod types {
                 ::std::string::String,
             >,
             to_phone_number: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -18589,7 +18586,7 @@ pub mod types {
             }
             pub fn from_phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_phone_number = value
@@ -18633,7 +18630,7 @@ pub mod types {
             }
             pub fn to_phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.to_phone_number = value
@@ -18872,10 +18869,7 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            from_phone_number: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            from_phone_number: ::std::result::Result<crate::E164, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             phone_number_id: ::std::result::Result<
                 ::std::string::String,
@@ -18934,7 +18928,7 @@ pub mod types {
             }
             pub fn from_phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::E164>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_phone_number = value
@@ -19055,7 +19049,7 @@ pub mod types {
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -19141,7 +19135,7 @@ pub mod types {
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -23058,7 +23052,7 @@ pub mod types {
             >,
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -23129,7 +23123,7 @@ pub mod types {
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -24740,7 +24734,7 @@ pub mod types {
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             sip_password: ::std::result::Result<
@@ -24792,7 +24786,7 @@ pub mod types {
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -28697,7 +28691,7 @@ pub mod types {
             >,
             org_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             timezone: ::std::result::Result<
@@ -28857,7 +28851,7 @@ pub mod types {
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -34065,7 +34059,7 @@ pub mod types {
                 ::std::string::String,
             >,
             from_phone_number: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -34137,7 +34131,7 @@ pub mod types {
             }
             pub fn from_phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.from_phone_number = value
@@ -34284,7 +34278,7 @@ pub mod types {
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::E164>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -34370,7 +34364,7 @@ pub mod types {
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::E164>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
@@ -36472,7 +36466,7 @@ let response = client
         body
             .agent_id("<agent_id>")
             .contact_ids(vec!["<contact_ids>".to_owned()])
-            .from_phone_number("<from_phone_number>")
+            .from_phone_number("+14155550100")
             .name("<name>")
             .phone_number_id("<phone_number_id>")
     })
@@ -37206,7 +37200,7 @@ Sends a `POST` request to `/api/v1/phone-numbers/add-twilio`
 use agni::prelude::*;
 let response = client
     .add_twilio_number()
-    .body_map(|body| body.number_sid("<number_sid>").phone_number("<phone_number>"))
+    .body_map(|body| body.number_sid("<number_sid>").phone_number("+14155550100"))
     .send()
     .await?;
 # Ok(())

@@ -9,7 +9,11 @@
 //! - `{type: array, items: {type: string}, x-agni-model: SelectedTools}` is
 //!   [`SELECTED_TOOLS`] (`crate::SelectedTools`): an agent's tool ids, which the service has sent
 //!   in five shapes. The overlay marks those properties; an ordinary array of strings stays a
-//!   `Vec<String>`.
+//!   `Vec<String>`;
+//! - `{type: string, x-agni-model: E164}` is [`E164`] (`crate::E164`): a phone number the API
+//!   takes in E.164 form, checked against its country's numbering plan when a request sets it.
+//!   The overlay marks request properties only, so an odd number the service sends back still
+//!   decodes.
 
 use progenitor::{GenerationSettings, TypeImpl};
 use schemars::schema::{ArrayValidation, InstanceType, Schema, SchemaObject, SingleOrVec};
@@ -19,6 +23,9 @@ pub const TIMESTAMP: &str = "crate::Timestamp";
 
 /// The path of the selected-tools type, as the generated code names it.
 pub const SELECTED_TOOLS: &str = "crate::SelectedTools";
+
+/// The path of the phone-number type, as the generated code names it.
+pub const E164: &str = "crate::E164";
 
 /// The extension naming a hand-written model type on a schema that would not select it alone.
 pub const MODEL_EXTENSION: &str = "x-agni-model";
@@ -35,6 +42,11 @@ pub fn register(settings: &mut GenerationSettings) {
             selected_tools_schema(),
             SELECTED_TOOLS,
             [TypeImpl::Default].into_iter(),
+        )
+        .with_conversion(
+            e164_schema(),
+            E164,
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
 }
 
@@ -50,6 +62,14 @@ fn timestamp_schema() -> SchemaObject {
         format: Some("date-time".to_owned()),
         ..string()
     }
+}
+
+fn e164_schema() -> SchemaObject {
+    let mut schema = string();
+    schema
+        .extensions
+        .insert(MODEL_EXTENSION.to_owned(), "E164".into());
+    schema
 }
 
 fn selected_tools_schema() -> SchemaObject {
@@ -89,6 +109,8 @@ components:
           items: {type: string}
           x-agni-model: SelectedTools
         tags: {type: array, items: {type: string}}
+        phone: {type: string, description: E.164., x-agni-model: E164}
+        phone_number_id: {type: string}
 "##;
 
     fn field_types() -> Vec<(String, String)> {
@@ -141,5 +163,10 @@ components:
             "::std::option::Option<::chrono::naive::NaiveDate>"
         );
         assert_eq!(of("tags"), "::std::vec::Vec<::std::string::String>");
+        assert_eq!(of("phone"), "::std::option::Option<crate::E164>");
+        assert_eq!(
+            of("phone_number_id"),
+            "::std::option::Option<::std::string::String>"
+        );
     }
 }

@@ -128,7 +128,7 @@ impl BuyNumber<'_> {
     pub async fn send(self) -> Result<BoughtNumber, Error> {
         let number = self.number?;
         let request = types::BuyPhoneNumberRequest {
-            phone_number: Some(number.as_str().to_owned()),
+            phone_number: Some(number.clone()),
             ..Default::default()
         };
         let answer = self.client.buy_phone_number().body(request).send().await?;
