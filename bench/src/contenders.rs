@@ -95,10 +95,20 @@ async fn agni_load(spec: &LoadSpec, url: &str) -> Result<Value, String> {
             let fields = harness::create_call_fields();
             let request = agni::types::CreateCallRequest {
                 agent_id: fields.agent_id.to_owned(),
-                from_phone_number: Some(fields.from_phone_number.to_owned()),
+                from_phone_number: Some(
+                    fields
+                        .from_phone_number
+                        .parse()
+                        .map_err(|e: agni::Error| e.to_string())?,
+                ),
                 metadata: fields.metadata,
                 prompt_dynamic_variables: fields.prompt_dynamic_variables,
-                to_phone_number: Some(fields.to_phone_number.to_owned()),
+                to_phone_number: Some(
+                    fields
+                        .to_phone_number
+                        .parse()
+                        .map_err(|e: agni::Error| e.to_string())?,
+                ),
                 type_: agni::types::CreateCallRequestType::OutboundCall,
                 extra: Default::default(),
             };

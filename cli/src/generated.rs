@@ -1053,7 +1053,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help(
                         "Customer phone in E.164 format (required for book if no email)",
@@ -1305,7 +1305,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("from-phone-number")
                     .long("from-phone-number")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help(
                         "Caller ID, E.164 (e.g. +14157774444). Required for `outbound_call`; must be purchased, imported or connected in Agni.",
@@ -1314,7 +1314,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("to-phone-number")
                     .long("to-phone-number")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help(
                         "Destination, E.164 (e.g. +12137774445). Required for `outbound_call`.",
@@ -1434,7 +1434,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("from-phone-number")
                     .long("from-phone-number")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required_unless_present("body")
                     .help(
                         "The caller ID to call from, E.164; it must be the number `phone_number_id` names.",
@@ -1509,7 +1509,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("from-phone-number")
                     .long("from-phone-number")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help(
                         "The caller ID to call from, E.164; it must be the number `phone_number_id` names.",
@@ -1747,7 +1747,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help("The contact's phone number, E.164."),
             )
@@ -1842,7 +1842,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help("The contact's phone number, E.164."),
             )
@@ -2085,7 +2085,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help(
                         "Customer phone in E.164 format (required for book if no email)",
@@ -2222,7 +2222,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help("E.164"),
             )
@@ -2334,7 +2334,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone-number")
                     .long("phone-number")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required_unless_present("body")
                     .help("Phone number in E.164 format"),
             )
@@ -2409,7 +2409,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone-number")
                     .long("phone-number")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help("Phone number to purchase (E.164 format)"),
             )
@@ -2496,7 +2496,7 @@ impl<T: CliConfig> Cli<T> {
             .arg(
                 ::clap::Arg::new("phone")
                     .long("phone")
-                    .value_parser(::clap::value_parser!(crate ::E164))
+                    .value_parser(::clap::value_parser!(agni::E164))
                     .required(false)
                     .help("Phone number to import (E.164 format)"),
             )
@@ -4192,7 +4192,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("org-id") {
             request = request.body_map(|body| { body.org_id(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone") {
             request = request.body_map(|body| { body.phone(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("timezone") {
@@ -4445,10 +4445,10 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
             request = request.body_map(|body| { body.agent_id(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("from-phone-number") {
+        if let Some(value) = matches.get_one::<agni::E164>("from-phone-number") {
             request = request.body_map(|body| { body.from_phone_number(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("to-phone-number") {
+        if let Some(value) = matches.get_one::<agni::E164>("to-phone-number") {
             request = request.body_map(|body| { body.to_phone_number(value.clone()) });
         }
         if let Some(value) = matches.get_one::<types::CreateCallRequestType>("type") {
@@ -4578,7 +4578,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("agent-id") {
             request = request.body_map(|body| { body.agent_id(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("from-phone-number") {
+        if let Some(value) = matches.get_one::<agni::E164>("from-phone-number") {
             request = request.body_map(|body| { body.from_phone_number(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
@@ -4656,7 +4656,7 @@ impl<T: CliConfig> Cli<T> {
         {
             request = request.body_map(|body| { body.execution_status(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("from-phone-number") {
+        if let Some(value) = matches.get_one::<agni::E164>("from-phone-number") {
             request = request.body_map(|body| { body.from_phone_number(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("id") {
@@ -4901,7 +4901,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("last-name") {
             request = request.body_map(|body| { body.last_name(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone") {
             request = request.body_map(|body| { body.phone(value.clone()) });
         }
         let result = request.send().await;
@@ -5000,7 +5000,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("last-name") {
             request = request.body_map(|body| { body.last_name(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone") {
             request = request.body_map(|body| { body.phone(value.clone()) });
         }
         let result = request.send().await;
@@ -5235,7 +5235,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("org-id") {
             request = request.body_map(|body| { body.org_id(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone") {
             request = request.body_map(|body| { body.phone(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("timezone") {
@@ -5336,7 +5336,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("org-id") {
             request = request.body_map(|body| { body.org_id(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone") {
             request = request.body_map(|body| { body.phone(value.clone()) });
         }
         let result = request.send().await;
@@ -5500,7 +5500,7 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.per_minute_price_outbound(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone-number") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone-number") {
             request = request.body_map(|body| { body.phone_number(value.clone()) });
         }
         if let Some(value) = matches.get_one::<f64>("price") {
@@ -5564,7 +5564,7 @@ impl<T: CliConfig> Cli<T> {
             request = request
                 .body_map(|body| { body.per_minute_price_outbound(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone-number") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone-number") {
             request = request.body_map(|body| { body.phone_number(value.clone()) });
         }
         if let Some(value) = matches.get_one::<f64>("price") {
@@ -5647,7 +5647,7 @@ impl<T: CliConfig> Cli<T> {
         if let Some(value) = matches.get_one::<::std::string::String>("name") {
             request = request.body_map(|body| { body.name(value.clone()) });
         }
-        if let Some(value) = matches.get_one::<crate::E164>("phone") {
+        if let Some(value) = matches.get_one::<agni::E164>("phone") {
             request = request.body_map(|body| { body.phone(value.clone()) });
         }
         if let Some(value) = matches.get_one::<::std::string::String>("sip-password") {

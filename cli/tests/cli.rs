@@ -123,12 +123,20 @@ fn normalise(text: &str) -> String {
                     i += 1;
                 }
             }
+        } else if i > 0 && chars[i - 1] == '_' && hex_run(&chars[i..]) >= 12 {
+            // The sandbox's random trunk and subscription ids (`ST_d44b2b65a701`).
+            out.push_str("<hex>");
+            i += hex_run(&chars[i..]);
         } else {
             out.push(chars[i]);
             i += 1;
         }
     }
     out
+}
+
+fn hex_run(chars: &[char]) -> usize {
+    chars.iter().take_while(|c| c.is_ascii_hexdigit()).count()
 }
 
 fn columns(text: &str) -> String {
@@ -256,7 +264,11 @@ async fn output_snapshots_per_resource_group() {
         ),
         (
             vec!["numbers", "buy", "+14155550100"],
-            "phone_number  +14155550100\nprice  1.15\npurchased_at  YYYY-MM-DDThh:mm:ssZ\nstatus  active\n",
+            "id  xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\ncreated_at  YYYY-MM-DDThh:mm:ssZ\nfriendly_name  +14155550100\n\
+             inbound_trunk_id  ST_<hex>\nis_active  true\niso_country  US\nnumber  +14155550100\n\
+             outbound_trunk_id  ST_<hex>\nper_minute_price_inbound  0.0085\nper_minute_price_outbound  0.014\n\
+             price  1.15\nregion  415\nsubscription_id  sub_<hex>\ntelephony_id  agni-managed\n\
+             updated_at  YYYY-MM-DDThh:mm:ssZ\n",
         ),
         (
             vec![
@@ -410,6 +422,24 @@ async fn exit_codes_by_class() {
         refused.stderr
     );
     assert_eq!(sandbox.requests_for("BuyPhoneNumber"), 0);
+    // Phone fields of generated operations are checked the same way.
+    let contact = shell
+        .run(&[
+            "contacts",
+            "create",
+            "--first-name",
+            "Ada",
+            "--phone",
+            "+1415555",
+        ])
+        .await;
+    assert_eq!(contact.exit.code(), 2, "{contact:?}");
+    assert!(
+        contact.stderr.contains("invalid phone number"),
+        "{}",
+        contact.stderr
+    );
+    assert_eq!(sandbox.requests_for("CreateContact"), 0);
 
     let usage = shell.run(&["agents", "get"]).await;
     assert_eq!(usage.exit.code(), 2, "{usage:?}");

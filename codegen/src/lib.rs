@@ -128,6 +128,7 @@ pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
     let tokens = Generator::new(&settings()).cli(&document.openapi, CLI_CRATE_PATH)?;
     let mut file: syn::File = syn::parse2(tokens)?;
     enums::rename_paths(&mut file, &renames);
+    model::name_through(&mut file, CLI_CRATE_PATH);
     cli::adapt(&mut file, &cli::operations(&document.openapi)).map_err(Error::Cli)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }

@@ -50,6 +50,36 @@ pub fn register(settings: &mut GenerationSettings) {
         );
 }
 
+/// Rewrites the model types' paths (`crate::E164`) for code compiled outside `agni`, which
+/// names them through `krate` (`agni::E164`).
+pub fn name_through(file: &mut syn::File, krate: &str) {
+    struct Rename<'a>(&'a str);
+    impl syn::visit_mut::VisitMut for Rename<'_> {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            let model = [TIMESTAMP, SELECTED_TOOLS, E164]
+                .iter()
+                .filter_map(|p| p.strip_prefix("crate::"))
+                .any(|name| path.segments.len() == 2 && path.segments[1].ident == name);
+            if model && path.segments[0].ident == "crate" {
+                path.segments[0].ident = syn::Ident::new(self.0, path.segments[0].ident.span());
+            }
+            syn::visit_mut::visit_path_mut(self, path);
+        }
+        // `clap::value_parser!(crate::E164)`: macro arguments are tokens, not paths.
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            let mut text = mac.tokens.to_string();
+            for path in [TIMESTAMP, SELECTED_TOOLS, E164] {
+                let spaced = path.replace("::", " :: ");
+                text = text.replace(&spaced, &spaced.replacen("crate", self.0, 1));
+            }
+            if let Ok(tokens) = text.parse() {
+                mac.tokens = tokens;
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_file_mut(&mut Rename(krate), file);
+}
+
 fn string() -> SchemaObject {
     SchemaObject {
         instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::String))),

@@ -379,14 +379,19 @@ fn to_json(value: impl Serialize) -> Value {
 }
 
 /// The body as the generated request type (either spelling); a body the schema allowed but the
-/// type refuses is a 400.
+/// type refuses (a phone number invalid for its country) is a 400 naming the field.
 fn decode<T: DeserializeOwned>(body: &Value) -> Result<T, Failure> {
     let body = if body.is_null() {
         Value::Object(Map::new())
     } else {
         body.clone()
     };
-    serde_json::from_value(body).map_err(|e| Failure::InvalidArgument(format!("invalid body: {e}")))
+    serde_path_to_error::deserialize(body).map_err(|e| {
+        Failure::InvalidArgument(match e.path().to_string().as_str() {
+            "." => format!("invalid body: {}", e.inner()),
+            field => format!("field \"{field}\": {}", e.inner()),
+        })
+    })
 }
 
 /// PATCH semantics: the fields the request carries replace the stored ones, one top-level field

@@ -364,8 +364,14 @@ impl World {
             types::CreateCallRequestType::OutboundCall => {
                 let number =
                     |value: Option<&str>, field: &str| e164(super::required(value, field)?, field);
-                let to = number(request.to_phone_number.as_deref(), "to_phone_number")?;
-                let from = number(request.from_phone_number.as_deref(), "from_phone_number")?;
+                let to = number(
+                    request.to_phone_number.as_ref().map(agni::E164::as_str),
+                    "to_phone_number",
+                )?;
+                let from = number(
+                    request.from_phone_number.as_ref().map(agni::E164::as_str),
+                    "from_phone_number",
+                )?;
                 if !self.phone.owns(&from) {
                     return Err(Failure::FailedPrecondition(format!(
                         "from_phone_number {from} is not a number of this organisation; buy or import it first"

@@ -167,7 +167,7 @@ impl World {
         super::required(Some(request.name.as_str()), "name")?;
         self.agent(&request.agent_id)?;
         let (from, line_id) =
-            self.campaign_line(&request.from_phone_number, &request.phone_number_id)?;
+            self.campaign_line(request.from_phone_number.as_str(), &request.phone_number_id)?;
         let mut members: Vec<types::CampaignContact> = Vec::new();
         for contact_id in &request.contact_ids {
             if !members

@@ -66,7 +66,7 @@ impl World {
             first_name: request.first_name,
             last_name: request.last_name,
             email: request.email,
-            phone: request.phone,
+            phone: request.phone.map(String::from),
             company: request.company,
             metadata: request.metadata,
             created_at: Some(stamp),
@@ -141,7 +141,7 @@ impl World {
         if blank(&request.first_name)
             && blank(&request.last_name)
             && blank(&request.email)
-            && blank(&request.phone)
+            && request.phone.is_none()
         {
             return Err(Failure::InvalidArgument(
                 "a contact needs a name, an email or a phone number".into(),

@@ -163,6 +163,7 @@ impl World {
             }
             "GetOrCreateGhlContact" => {
                 let request: types::GetOrCreateGhlContactRequest = decode(&r.body)?;
+                let phone = request.phone.map(String::from);
                 let same = |a: &Option<String>, b: &Option<String>| {
                     a.as_deref()
                         .is_some_and(|a| !a.is_empty() && Some(a) == b.as_deref())
@@ -171,11 +172,11 @@ impl World {
                     .integrations
                     .ghl_contacts
                     .values()
-                    .find(|c| same(&c.phone, &request.phone) || same(&c.email, &request.email))
+                    .find(|c| same(&c.phone, &phone) || same(&c.email, &request.email))
                 {
                     return ok("contact found", existing);
                 }
-                if request.phone.is_none() && request.email.is_none() {
+                if phone.is_none() && request.email.is_none() {
                     return Err(Failure::InvalidArgument("give a phone or an email".into()));
                 }
                 let id = format!("ghl_{}", new_id().replace('-', ""));
@@ -183,7 +184,7 @@ impl World {
                     id: id.clone(),
                     name: request.name,
                     email: request.email,
-                    phone: request.phone,
+                    phone,
                     location_id: request.location_id.or_else(|| Some("loc_sandbox".into())),
                     extra: request.extra,
                 };

@@ -15,6 +15,7 @@ use agni::types;
 /// use agni_sandbox::Seed;
 /// use agni::types::{CreateAgentRequest, CreateContactRequest};
 ///
+/// # fn main() -> Result<(), agni::Error> {
 /// let seed = Seed::default()
 ///     .with_agent(CreateAgentRequest {
 ///         agent_name: Some("Maya".into()),
@@ -23,13 +24,15 @@ use agni::types;
 ///     })
 ///     .with_contact(CreateContactRequest {
 ///         first_name: Some("Ada".into()),
-///         phone: Some("+14155550123".into()),
+///         phone: Some("+14155550123".parse()?),
 ///         ..Default::default()
 ///     })
 ///     .with_available_number("US", "+13105550100");
 /// assert_eq!(seed.agents.len(), 1);
 /// assert!(seed.available_numbers.iter().any(|n| n.phone_number.as_deref() == Some("+13105550100")));
 /// assert!(Seed::empty().available_numbers.is_empty());
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

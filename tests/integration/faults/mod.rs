@@ -122,7 +122,7 @@ impl Op {
             Op::Delete => client.delete_agent().id("a1").send().await.map(drop),
             Op::Buy => {
                 let purchase = types::BuyPhoneNumberRequest {
-                    phone_number: Some("+14155550100".to_owned()),
+                    phone_number: Some("+14155550100".parse()?),
                     ..Default::default()
                 };
                 client

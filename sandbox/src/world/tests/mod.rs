@@ -87,7 +87,7 @@ pub(super) fn contact_request(first: &str, phone: &str) -> types::CreateContactR
         first_name: Some(first.into()),
         last_name: Some("Lovelace".into()),
         email: Some(format!("{}@example.com", first.to_lowercase())),
-        phone: Some(phone.into()),
+        phone: Some(agni::E164::parse(phone).expect("a valid test number")),
         ..Default::default()
     }
 }

@@ -145,6 +145,15 @@ async fn phone_numbers_must_be_valid_for_their_country() {
     .await;
     assert_eq!(status, 400);
     assert_grpc(&body, 3, "field \"phone\"");
+    // Contacts too: the real API refuses what is not a number, and so does the sandbox.
+    let (status, body) = post(
+        &sandbox,
+        "/api/v1/contacts/",
+        r#"{"first_name": "Ada", "phone": "not a number"}"#,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_grpc(&body, 3, "field \"phone\"");
 }
 
 /// A JSON `PUT` with the sandbox's bearer token.

@@ -37,7 +37,7 @@ fn contact(first: &str, last: &str, phone: &str) -> types::CreateContactRequest 
         first_name: Some(first.into()),
         last_name: Some(last.into()),
         email: Some(format!("{}@example.com", first.to_lowercase())),
-        phone: Some(phone.into()),
+        phone: Some(agni::E164::parse(phone).expect("a valid test number")),
         ..Default::default()
     }
 }
