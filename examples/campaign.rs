@@ -67,7 +67,7 @@ async fn run_campaign(example: &Example) -> Result {
             .create_contact()
             .body(types::CreateContactRequest {
                 first_name: Some(name.into()),
-                phone: Some(E164::parse(phone)?.into()),
+                phone: Some(E164::parse(phone)?),
                 ..Default::default()
             })
             .send()

@@ -105,8 +105,8 @@ impl Client {
     {
         let request = (|| {
             let mut request = call_request(CreateCallRequestType::OutboundCall, agent_id.into());
-            request.from_phone_number = Some(e164(from)?.into());
-            request.to_phone_number = Some(e164(to)?.into());
+            request.from_phone_number = Some(e164(from)?);
+            request.to_phone_number = Some(e164(to)?);
             Ok(request)
         })();
         StartCall {

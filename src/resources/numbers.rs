@@ -188,7 +188,7 @@ impl ImportNumber<'_> {
     /// Imports the number.
     pub async fn send(self) -> Result<ResponseValue<types::ImportPhoneNumberResponse>, Error> {
         let request = types::ImportPhoneNumberRequest {
-            phone: Some(self.number?.into()),
+            phone: Some(self.number?),
             ..self.details
         };
         self.client.import_phone_number().body(request).send().await
