@@ -164,6 +164,9 @@ pub(super) fn value(spec: &Spec, field: &Field, schema: Option<&Value>, variant:
                     Variant::Camel => json!("2026-06-11 10:57:40.229069 +0000 UTC"),
                     Variant::Snake => json!("2026-06-11T10:57:40.229069Z"),
                 }
+            } else if schema.is_some_and(|s| s["x-agni-model"] == "E164") {
+                // `agni::E164` refuses anything that is not a number of its country.
+                json!("+14155550100")
             } else if matches!(spec_type, "integer" | "number") {
                 // Documented as text, typed as a number: protojson's quoted numbers.
                 json!("7")
