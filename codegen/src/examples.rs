@@ -308,37 +308,30 @@ mod tests {
     #[test]
     fn required_parameters_and_body_fields_get_placeholders() {
         let mut file: syn::File = parse_quote! {
-                    pub mod types {
-                        pub enum Kind { Web, Phone, Unknown(String) }
-                        pub struct CallRequest {
-                            pub agent_id: ::std::string::String,
-                            #[serde(rename = "type")]
-                            pub type_: Kind,
-                            pub note: ::std::option::Option<::std::string::String>,
-                            #[serde(default)]
-                            pub tags: ::std::vec::Vec<::std::string::String>,
-                        }
-                    }
-                    pub mod builder {
-                        pub struct CreateCall<'a> {
-                            client: &'a super::Client,
-                            id: Result<::std::string::String, String>,
-                            limit: Result<Option<i64>, String>,
-                            body: Result<types::builder::CallRequest, String>,
-                        }
-                    }
-                    pub trait ClientCallExt {
-                        /**Create Call
-
-        ```ignore
-        let response = client.create_call()
-            .id(id)
-            .send()
-            .await;
-        ```*/
-                        fn create_call(&self) -> builder::CreateCall<'_>;
-                    }
-                };
+            pub mod types {
+                pub enum Kind { Web, Phone, Unknown(String) }
+                pub struct CallRequest {
+                    pub agent_id: ::std::string::String,
+                    #[serde(rename = "type")]
+                    pub type_: Kind,
+                    pub note: ::std::option::Option<::std::string::String>,
+                    #[serde(default)]
+                    pub tags: ::std::vec::Vec<::std::string::String>,
+                }
+            }
+            pub mod builder {
+                pub struct CreateCall<'a> {
+                    client: &'a super::Client,
+                    id: Result<::std::string::String, String>,
+                    limit: Result<Option<i64>, String>,
+                    body: Result<types::builder::CallRequest, String>,
+                }
+            }
+            pub trait ClientCallExt {
+                #[doc = "Create Call\n\n```ignore\nlet response = client.create_call()\n    .id(id)\n    .send()\n    .await;\n```"]
+                fn create_call(&self) -> builder::CreateCall<'_>;
+            }
+        };
         apply(&mut file).expect("every input has a placeholder");
         let Item::Trait(ext) = &file.items[2] else {
             panic!("the trait stays third")
