@@ -1,9 +1,35 @@
-//! Reading what typify's attributes say, shared by the passes: derives, `#[serde(..)]` keys,
-//! doc comments, and which enums are plain string enums.
+//! Reading what typify writes, shared by the passes: derives, `#[serde(..)]` keys, doc
+//! comments, which enums are plain string enums, and the names of types.
 
 use syn::{
-    Attribute, Expr, Fields, Item, ItemEnum, Lit, Meta, Token, parse_quote, punctuated::Punctuated,
+    Attribute, Expr, Fields, GenericArgument, Item, ItemEnum, Lit, Meta, PathArguments, Token,
+    Type, parse_quote, punctuated::Punctuated,
 };
+
+/// The name a type is written by: the last segment of a path type (`String` for
+/// `::std::string::String`, `Builder` for `builder::Builder<'a>`).
+pub fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// `T` when `ty` is `Wrapper<T, ..>` (any path ending in `wrapper`).
+pub fn wrapped<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    }
+}
 
 /// The items of the generated file's `mod types`, if it has one.
 pub fn types_module(file: &mut syn::File) -> Option<&mut Vec<Item>> {

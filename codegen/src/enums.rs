@@ -30,11 +30,11 @@ use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::Span;
 use syn::{
     Arm, Expr, ExprLit, Ident, ImplItem, Item, ItemEnum, ItemImpl, Lit, LitStr, Pat, PatLit, PatOr,
-    Type, parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
+    parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
 };
 
 use crate::{
-    attrs::{is_string_enum, push_doc, serde_rename, types_module},
+    attrs::{is_string_enum, push_doc, serde_rename, type_name, types_module},
     spec::{EnumDocs, VariantDocs},
 };
 
@@ -214,10 +214,7 @@ impl RenamePaths<'_> {
 
 impl VisitMut for RenamePaths<'_> {
     fn visit_item_impl_mut(&mut self, block: &mut ItemImpl) {
-        let owner = match &*block.self_ty {
-            Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
+        let owner = type_name(&block.self_ty);
         let renames = owner.and_then(|owner| self.renames.get(&owner));
         let outer = self.current_impl;
         self.current_impl = renames.map(Vec::as_slice);

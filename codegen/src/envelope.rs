@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use quote::ToTokens;
 use syn::{Fields, Item, Type, parse_quote};
 
-use crate::attrs::types_module;
+use crate::attrs::{type_name, types_module};
 
 /// Appends the impls for `answers` (the success types, as `send` names them) to `file`.
 pub fn apply(file: &mut syn::File, answers: &BTreeSet<String>) {
@@ -35,10 +35,7 @@ pub fn apply(file: &mut syn::File, answers: &BTreeSet<String>) {
         let Ok(ty) = syn::parse_str::<Type>(answer) else {
             continue;
         };
-        let name = match &ty {
-            Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
+        let name = type_name(&ty);
         let impl_block: Item = if name
             .as_ref()
             .is_some_and(|name| with_success.contains(name))

@@ -11,12 +11,9 @@
 use std::collections::HashMap;
 
 use quote::{format_ident, quote};
-use syn::{
-    Attribute, Fields, GenericArgument, Item, PathArguments, ReturnType, TraitItem, Type,
-    parse_quote,
-};
+use syn::{Attribute, Fields, Item, ReturnType, TraitItem, Type, parse_quote};
 
-use crate::attrs::serde_metas;
+use crate::attrs::{serde_metas, type_name, wrapped};
 
 /// A struct of the generated code: its required fields, in order, with their types.
 type Required = Vec<(syn::Ident, Type)>;
@@ -87,7 +84,9 @@ impl Catalog {
                     let required = fields
                         .named
                         .iter()
-                        .filter(|f| !has_serde_default(&f.attrs) && last_ident(&f.ty) != "Option")
+                        .filter(|f| {
+                            !has_serde_default(&f.attrs) && wrapped(&f.ty, "Option").is_none()
+                        })
                         .filter_map(|f| Some((f.ident.clone()?, f.ty.clone())))
                         .collect();
                     self.structs.insert(s.ident.to_string(), required);
@@ -117,13 +116,13 @@ impl Catalog {
             for field in &fields.named {
                 let Some(ident) = &field.ident else { continue };
                 // Every input is held as `Result<T, String>`.
-                let Some(inner) = first_generic(&field.ty) else {
+                let Some(inner) = wrapped(&field.ty, "Result") else {
                     continue;
                 };
                 if ident == "body" {
-                    body = Some(last_ident(&inner));
-                } else if last_ident(&inner) != "Option" {
-                    required.push((ident.clone(), inner));
+                    body = type_name(inner);
+                } else if wrapped(inner, "Option").is_none() {
+                    required.push((ident.clone(), inner.clone()));
                 }
             }
             self.builders.insert(s.ident.to_string(), (required, body));
@@ -173,14 +172,14 @@ impl Catalog {
         ty: &Type,
     ) -> Result<proc_macro2::TokenStream, String> {
         let text = format!("<{}>", name.to_string().trim_end_matches('_'));
-        let last = last_ident(ty);
-        Ok(match last.as_str() {
+        let name_of_type = type_name(ty).unwrap_or_default();
+        Ok(match name_of_type.as_str() {
             "String" => quote!(#text),
             "E164" => quote!("+14155550100"),
             "bool" => quote!(true),
             "f64" | "f32" => quote!(1.0),
             "i64" | "i32" | "u64" | "u32" | "NonZeroU64" | "NonZeroU32" => quote!(1),
-            "Vec" if first_generic(ty).is_some_and(|t| last_ident(&t) == "String") => {
+            "Vec" if wrapped(ty, "Vec").and_then(type_name).as_deref() == Some("String") => {
                 quote!(vec![#text.to_owned()])
             }
             other => {
@@ -265,31 +264,6 @@ fn has_serde_default(attrs: &[Attribute]) -> bool {
     serde_metas(attrs)
         .iter()
         .any(|m| m.path().is_ident("default") || m.path().is_ident("flatten"))
-}
-
-/// The last path segment's name: `String` for `::std::string::String`.
-fn last_ident(ty: &Type) -> String {
-    match ty {
-        Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
-/// The first generic argument of the last path segment: `T` in `Result<T, String>`.
-fn first_generic(ty: &Type) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

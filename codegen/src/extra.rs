@@ -22,13 +22,13 @@
 use std::collections::HashSet;
 
 use syn::{
-    Expr, ExprStruct, Fields, FieldsNamed, ImplItem, Item, ItemImpl, ItemStruct, Member, Type,
+    Expr, ExprStruct, Fields, FieldsNamed, ImplItem, Item, ItemImpl, ItemStruct, Member,
     parse_quote, visit_mut::VisitMut,
 };
 
 use crate::{
     Error,
-    attrs::{derives, serde_metas, types_module},
+    attrs::{derives, serde_metas, type_name, types_module},
 };
 
 /// The name of the added field, its builder member and its setter.
@@ -127,10 +127,7 @@ fn extend_builders(items: &mut [Item], extended: &HashSet<String>) {
 /// names the builder (`impl Default for Tool`, `impl From<super::Tool> for Tool`) or its struct
 /// (`impl TryFrom<Tool> for super::Tool`): the same name either way.
 fn implemented_for(block: &ItemImpl) -> Option<String> {
-    match &*block.self_ty {
-        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
+    type_name(&block.self_ty)
 }
 
 fn extend_impl(block: &mut ItemImpl) {

@@ -36,13 +36,13 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{
-    Attribute, Expr, ExprMatch, ExprPath, Fields, FnArg, GenericArgument, Ident, ImplItem, Item,
-    ItemEnum, ItemImpl, ItemStruct, Meta, Pat, PathArguments, Token, Type, UnOp, ext::IdentExt,
-    parse_quote, punctuated::Punctuated, visit_mut::VisitMut,
+    Attribute, Expr, ExprMatch, ExprPath, Fields, FnArg, Ident, ImplItem, Item, ItemEnum, ItemImpl,
+    ItemStruct, Meta, Pat, PathArguments, Token, Type, UnOp, ext::IdentExt, parse_quote,
+    punctuated::Punctuated, visit_mut::VisitMut,
 };
 
 use crate::{
-    attrs::{derives, is_string_enum, lit_str, serde_metas, types_module},
+    attrs::{derives, is_string_enum, lit_str, serde_metas, types_module, wrapped},
     model::TIMESTAMP,
 };
 
@@ -365,22 +365,6 @@ fn typify_const_default(path: &ExprPath) -> Option<(&'static str, String)> {
             .to_string()
             .replace(' ', ""),
     ))
-}
-
-/// `T` when `ty` is `Wrapper<T>` (any path ending in `Wrapper`).
-fn wrapped<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != wrapper {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
-        _ => None,
-    }
 }
 
 /// `crate::Timestamp`, the type [`crate::model`] maps every date-time onto.

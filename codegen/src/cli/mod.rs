@@ -37,6 +37,8 @@ use syn::{ImplItem, Item, Stmt, TraitItem, parse_quote};
 mod command;
 use command::command;
 
+use crate::attrs::type_name;
+
 /// How a list operation pages, read from its query parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paging {
@@ -137,7 +139,7 @@ pub fn adapt(
     );
     for item in &mut file.items {
         match item {
-            Item::Impl(block) if type_name(&block.self_ty) == "Cli" => {
+            Item::Impl(block) if type_name(&block.self_ty).as_deref() == Some("Cli") => {
                 for member in &mut block.items {
                     if let ImplItem::Fn(function) = member {
                         let name = function.sig.ident.to_string();
@@ -155,7 +157,7 @@ pub fn adapt(
                     }
                 }
             }
-            Item::Impl(block) if type_name(&block.self_ty) == "CliCommand" => {
+            Item::Impl(block) if type_name(&block.self_ty).as_deref() == Some("CliCommand") => {
                 SpecIds(operations).rewrite(block)?;
             }
             Item::Trait(config) if config.ident == "CliConfig" => {
@@ -178,18 +180,6 @@ fn lookup<'a>(
 
 fn is_use_of(item: &Item, krate: &str) -> bool {
     matches!(item, Item::Use(u) if matches!(&u.tree, syn::UseTree::Path(p) if p.ident == krate))
-}
-
-fn type_name(ty: &syn::Type) -> String {
-    match ty {
-        syn::Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
-        _ => String::new(),
-    }
 }
 
 /// Rewrites `execute_{op}`: the body first and through `CliConfig::body`, no per-operation hook,
