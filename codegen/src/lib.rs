@@ -55,10 +55,15 @@ pub enum Error {
 
 /// The progenitor settings for `agni`: builder methods grouped in one extension trait per tag,
 /// an inner `ClientState` that carries credentials and options, and the hand-written model types
-/// (`Timestamp`, `SelectedTools`) in place of what typify would write for them. progenitor's
-/// hooks keep their empty defaults: the `send` pass routes every request through `agni`'s own
-/// request path instead.
+/// (`Timestamp`, `SelectedTools`, `E164`) in place of what typify would write for them.
+/// progenitor's hooks keep their empty defaults: the `send` pass routes every request through
+/// `agni`'s own request path instead.
 pub fn settings() -> GenerationSettings {
+    settings_naming_models_through("crate")
+}
+
+/// [`settings`] for code compiled in another crate, which names the model types through `krate`.
+fn settings_naming_models_through(krate: &str) -> GenerationSettings {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -66,7 +71,7 @@ pub fn settings() -> GenerationSettings {
         .with_inner_type(quote! { crate::ClientState })
         .with_hooks(HooksMode::Optional)
         .with_derive("PartialEq");
-    model::register(&mut settings);
+    model::register(&mut settings, krate);
     settings
 }
 
@@ -125,10 +130,10 @@ pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
     let mut client: syn::File =
         syn::parse2(Generator::new(&settings()).generate_tokens(&document.openapi)?)?;
     let renames = enums::apply(&mut client, &document.enum_docs, &document.variant_docs);
-    let tokens = Generator::new(&settings()).cli(&document.openapi, CLI_CRATE_PATH)?;
+    let tokens = Generator::new(&settings_naming_models_through(CLI_CRATE_PATH))
+        .cli(&document.openapi, CLI_CRATE_PATH)?;
     let mut file: syn::File = syn::parse2(tokens)?;
     enums::rename_paths(&mut file, &renames);
-    model::name_through(&mut file, CLI_CRATE_PATH);
     cli::adapt(&mut file, &cli::operations(&document.openapi)).map_err(Error::Cli)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }

@@ -7,10 +7,10 @@
 //! - `{type: string, format: date-time}` is [`TIMESTAMP`] (`crate::Timestamp`): one type for every
 //!   point in time, whichever of the service's three forms it arrives in;
 //! - `{type: array, items: {type: string}, x-agni-model: SelectedTools}` is
-//!   [`SELECTED_TOOLS`] (`crate::SelectedTools`): an agent's tool ids, which the service has sent
+//!   `crate::SelectedTools`: an agent's tool ids, which the service has sent
 //!   in five shapes. The overlay marks those properties; an ordinary array of strings stays a
 //!   `Vec<String>`;
-//! - `{type: string, x-agni-model: E164}` is [`E164`] (`crate::E164`): a phone number the API
+//! - `{type: string, x-agni-model: E164}` is `crate::E164`: a phone number the API
 //!   takes in E.164 form, checked against its country's numbering plan when a request sets it.
 //!   The overlay marks request properties only, so an odd number the service sends back still
 //!   decodes.
@@ -21,63 +21,28 @@ use schemars::schema::{ArrayValidation, InstanceType, Schema, SchemaObject, Sing
 /// The path of the timestamp type, as the generated code (inside `agni`) names it.
 pub const TIMESTAMP: &str = "crate::Timestamp";
 
-/// The path of the selected-tools type, as the generated code names it.
-pub const SELECTED_TOOLS: &str = "crate::SelectedTools";
-
-/// The path of the phone-number type, as the generated code names it.
-pub const E164: &str = "crate::E164";
-
 /// The extension naming a hand-written model type on a schema that would not select it alone.
 pub const MODEL_EXTENSION: &str = "x-agni-model";
 
-/// Registers every model type with progenitor (see the module docs).
-pub fn register(settings: &mut GenerationSettings) {
+/// Registers every model type with progenitor (see the module docs), named through `krate`:
+/// `crate` for the SDK's own generated code, `agni` for code compiled in another crate.
+pub fn register(settings: &mut GenerationSettings, krate: &str) {
     settings
         .with_conversion(
             timestamp_schema(),
-            TIMESTAMP,
+            format!("{krate}::Timestamp"),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         )
         .with_conversion(
             selected_tools_schema(),
-            SELECTED_TOOLS,
+            format!("{krate}::SelectedTools"),
             [TypeImpl::Default].into_iter(),
         )
         .with_conversion(
             e164_schema(),
-            E164,
+            format!("{krate}::E164"),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
-}
-
-/// Rewrites the model types' paths (`crate::E164`) for code compiled outside `agni`, which
-/// names them through `krate` (`agni::E164`).
-pub fn name_through(file: &mut syn::File, krate: &str) {
-    struct Rename<'a>(&'a str);
-    impl syn::visit_mut::VisitMut for Rename<'_> {
-        fn visit_path_mut(&mut self, path: &mut syn::Path) {
-            let model = [TIMESTAMP, SELECTED_TOOLS, E164]
-                .iter()
-                .filter_map(|p| p.strip_prefix("crate::"))
-                .any(|name| path.segments.len() == 2 && path.segments[1].ident == name);
-            if model && path.segments[0].ident == "crate" {
-                path.segments[0].ident = syn::Ident::new(self.0, path.segments[0].ident.span());
-            }
-            syn::visit_mut::visit_path_mut(self, path);
-        }
-        // `clap::value_parser!(crate::E164)`: macro arguments are tokens, not paths.
-        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-            let mut text = mac.tokens.to_string();
-            for path in [TIMESTAMP, SELECTED_TOOLS, E164] {
-                let spaced = path.replace("::", " :: ");
-                text = text.replace(&spaced, &spaced.replacen("crate", self.0, 1));
-            }
-            if let Ok(tokens) = text.parse() {
-                mac.tokens = tokens;
-            }
-        }
-    }
-    syn::visit_mut::VisitMut::visit_file_mut(&mut Rename(krate), file);
 }
 
 fn string() -> SchemaObject {
