@@ -69,48 +69,45 @@ async fn lifecycle(example: &Example) -> Result {
         or_dash(agent.agent_name.as_deref())
     );
 
-    client
-        .update_agent()
-        .id(&agent.id)
-        .body(types::UpdateAgentRequest {
+    let stored = update(
+        example,
+        &agent.id,
+        types::UpdateAgentRequest {
             prompt: Some("You are Sam. Be brief. Use check_order for any order question.".into()),
             ..Default::default()
-        })
-        .send()
-        .await?;
-    let stored = client
-        .get_agent()
-        .id(&agent.id)
-        .send()
-        .await?
-        .into_inner()
-        .data;
+        },
+    )
+    .await?;
     println!("prompt {}", or_dash(stored.prompt.as_deref()));
     println!("tools  {}", tools(&stored));
 
     // `selected_tools` is the whole list: an empty one detaches every tool.
-    client
-        .update_agent()
-        .id(&agent.id)
-        .body(types::UpdateAgentRequest {
+    let stored = update(
+        example,
+        &agent.id,
+        types::UpdateAgentRequest {
             selected_tools: Some(SelectedTools::default()),
             ..Default::default()
-        })
-        .send()
-        .await?;
-    let stored = client
-        .get_agent()
-        .id(&agent.id)
-        .send()
-        .await?
-        .into_inner()
-        .data;
+        },
+    )
+    .await?;
     println!("tools  {} (after detaching)", tools(&stored));
 
     client.delete_agent().id(&agent.id).send().await?;
     client.delete_agent_tool().id(&tool.id).send().await?;
     println!("deleted the agent and the tool");
     Ok(())
+}
+
+/// Applies `changes` to the agent, then reads it back as the service stored it.
+async fn update(
+    example: &Example,
+    id: &str,
+    changes: types::UpdateAgentRequest,
+) -> Result<types::Agent> {
+    let client = &example.client;
+    client.update_agent().id(id).body(changes).send().await?;
+    Ok(client.get_agent().id(id).send().await?.into_inner().data)
 }
 
 async fn list(example: &Example) -> Result {

@@ -13,7 +13,7 @@ mod common;
 use std::process::ExitCode;
 
 use agni::{prelude::*, types};
-use common::{Example, Result, or_dash};
+use common::{Example, Result, or_dash, session_line};
 
 const USAGE: &str = "usage: cargo run --example calls [-- [--sandbox] [AGENT_ID FROM_E164 TO_E164]]
 
@@ -109,25 +109,16 @@ async fn place_calls(example: &Example, agent: &str, from: &str, to: &str) -> Re
 }
 
 async fn latest_sessions(example: &Example) -> Result {
-    let page = example
+    let sessions: Vec<_> = example
         .client
         .list_call_sessions()
-        .page(1)
-        .page_size(5)
-        .send()
-        .await?
-        .into_inner();
-    let sessions = page.data.map(|d| d.call_sessions).unwrap_or_default();
+        .stream_pages_of(5)
+        .take(5)
+        .try_collect()
+        .await?;
     println!("latest {} call sessions:", sessions.len());
     for session in &sessions {
-        println!(
-            "  {} {} -> {} [{}] {} s",
-            session.id,
-            or_dash(session.caller_number.as_deref()),
-            or_dash(session.callee_number.as_deref()),
-            or_dash(session.status.as_deref()),
-            or_dash(session.duration_sec)
-        );
+        println!("  {}", session_line(session));
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ mod common;
 use std::{process::ExitCode, time::Duration};
 
 use agni::{E164, SelectedTools, prelude::*, types};
-use common::{Example, Result, or_dash};
+use common::{Example, Result, or_dash, session_line};
 
 const USAGE: &str = "usage: cargo run --example campaign [-- --sandbox]";
 
@@ -114,12 +114,7 @@ async fn run_campaign(example: &Example) -> Result {
         }
     }
     for session in &sessions {
-        println!(
-            "session   {} -> {} [{}]",
-            session.id,
-            or_dash(session.callee_number.as_deref()),
-            or_dash(session.status.as_deref())
-        );
+        println!("session   {}", session_line(session));
     }
     let progress = client
         .get_campaign()

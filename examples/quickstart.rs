@@ -14,7 +14,7 @@ mod common;
 use std::{process::ExitCode, time::Duration};
 
 use agni::{E164, SelectedTools, prelude::*, types};
-use common::{Example, Result, or_dash};
+use common::{Example, Result, or_dash, session_line};
 
 const USAGE: &str = "usage: cargo run --example quickstart [-- --sandbox]";
 
@@ -125,14 +125,7 @@ async fn sandbox_tour(example: Example) -> Result {
     );
     println!("6. call sessions:");
     while let Some(session) = sessions.try_next().await? {
-        println!(
-            "   - {} {} -> {} [{}] {} s",
-            session.id,
-            or_dash(session.caller_number.as_deref()),
-            or_dash(session.callee_number.as_deref()),
-            or_dash(session.status.as_deref()),
-            or_dash(session.duration_sec),
-        );
+        println!("   - {}", session_line(&session));
     }
 
     let delivery = sandbox
@@ -175,21 +168,15 @@ async fn read_only_tour(example: Example) -> Result {
     for agent in &agents {
         println!("  - {} {}", agent.id, or_dash(agent.agent_name.as_deref()));
     }
-    let sessions = client
+    let sessions: Vec<_> = client
         .list_call_sessions()
-        .page(1)
-        .page_size(5)
-        .send()
-        .await?
-        .into_inner();
-    let sessions = sessions.data.map(|d| d.call_sessions).unwrap_or_default();
+        .stream_pages_of(5)
+        .take(5)
+        .try_collect()
+        .await?;
     println!("latest {} call sessions:", sessions.len());
     for session in &sessions {
-        println!(
-            "  - {} [{}]",
-            session.id,
-            or_dash(session.status.as_deref())
-        );
+        println!("  - {}", session_line(session));
     }
     Ok(())
 }

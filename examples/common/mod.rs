@@ -135,3 +135,15 @@ fn fail(error: &dyn std::error::Error) -> ExitCode {
 pub fn or_dash<T: Display>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |value| value.to_string())
 }
+
+/// One call session on one line: id, caller -> callee, status, duration.
+pub fn session_line(session: &agni::types::CallSession) -> String {
+    format!(
+        "{} {} -> {} [{}] {} s",
+        session.id,
+        or_dash(session.caller_number.as_deref()),
+        or_dash(session.callee_number.as_deref()),
+        or_dash(session.status.as_deref()),
+        or_dash(session.duration_sec)
+    )
+}
