@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::{
-    ApiReply, ApiRequest, Failure, Handled, Table, World, contains_ci, decode, e164, new_id,
+    ApiReply, ApiRequest, Failure, Handled, Table, World, contains_ci, decode, new_id,
     normalize_e164, not_found, now, ok, ok_all, recordings::recording_url, spread, stamp, to_json,
 };
 use agni::types;
@@ -362,16 +362,13 @@ impl World {
         match request.type_ {
             types::CreateCallRequestType::WebCall => new.channel = "web_call",
             types::CreateCallRequestType::OutboundCall => {
-                let number =
-                    |value: Option<&str>, field: &str| e164(super::required(value, field)?, field);
-                let to = number(
-                    request.to_phone_number.as_ref().map(agni::E164::as_str),
-                    "to_phone_number",
-                )?;
-                let from = number(
-                    request.from_phone_number.as_ref().map(agni::E164::as_str),
-                    "from_phone_number",
-                )?;
+                // The request type has checked both numbers (`agni::E164`); only presence is left.
+                let number = |value: &Option<agni::E164>, field: &str| {
+                    super::required(value.as_ref().map(agni::E164::as_str), field)
+                        .map(str::to_owned)
+                };
+                let to = number(&request.to_phone_number, "to_phone_number")?;
+                let from = number(&request.from_phone_number, "from_phone_number")?;
                 if !self.phone.owns(&from) {
                     return Err(Failure::FailedPrecondition(format!(
                         "from_phone_number {from} is not a number of this organisation; buy or import it first"

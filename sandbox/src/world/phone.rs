@@ -125,13 +125,11 @@ impl World {
 
     pub(super) fn buy_phone_number(&mut self, r: &ApiRequest) -> Handled {
         let request: types::BuyPhoneNumberRequest = decode(&r.body)?;
-        let number = e164(
-            required(
-                request.phone_number.as_ref().map(agni::E164::as_str),
-                "phone_number",
-            )?,
+        let number = required(
+            request.phone_number.as_ref().map(agni::E164::as_str),
             "phone_number",
-        )?;
+        )?
+        .to_owned();
         if self.phone.purchased_by_number(&number).is_some()
             || self.phone.imported_by_number(&number).is_some()
         {
@@ -243,10 +241,7 @@ impl World {
 
     pub(super) fn import_phone_number(&mut self, r: &ApiRequest) -> Handled {
         let request: types::ImportPhoneNumberRequest = decode(&r.body)?;
-        let number = e164(
-            required(request.phone.as_ref().map(agni::E164::as_str), "phone")?,
-            "phone",
-        )?;
+        let number = required(request.phone.as_ref().map(agni::E164::as_str), "phone")?.to_owned();
         if self.phone.owns(&number) || self.phone.imported_by_number(&number).is_some() {
             return Err(Failure::Conflict(format!(
                 "phone number {number} is already owned by this organisation"
@@ -354,7 +349,7 @@ impl World {
 
     pub(super) fn add_twilio_number(&mut self, r: &ApiRequest) -> Handled {
         let request: types::AddTwilioNumberRequest = decode(&r.body)?;
-        let number = e164(request.phone_number.as_str(), "phone_number")?;
+        let number = request.phone_number.to_string();
         required(Some(&request.number_sid), "number_sid")?;
         if self.phone.owns(&number) {
             return Err(Failure::Conflict(format!(
