@@ -19,6 +19,7 @@ use crate::{
 const LIST_LIMIT: usize = 15;
 
 /// One side of a comparison: an upstream document and what the overlay and codegen make of it.
+#[derive(Clone)]
 pub struct Side {
     /// Where it came from (a path or URL), for the report's title.
     pub label: String,

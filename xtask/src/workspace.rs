@@ -3,13 +3,14 @@
 
 use std::{
     fmt::Write as _,
-    fs,
+    fs, panic,
     path::{Path, PathBuf},
+    thread,
 };
 
 use crate::{
     overlay::{Overlay, OverlayError, Unmatched},
-    report::Report,
+    report::{Report, Side},
     review::{self, Corrected},
     spec::SpecError,
 };
@@ -281,16 +282,35 @@ impl Workspace {
         to: &str,
         markdown: Option<&Path>,
     ) -> Result<String, XtaskError> {
-        let overlay = self.overlay()?;
-        let old = Corrected::new(&fetch(from)?, &overlay)?.side(from, None);
-        let new = Corrected::new(&fetch(to)?, &overlay)?.side(to, None);
-        let report = Report::compare(old, new, review::crate_version(&self.root))?;
-        let mut text = report.markdown();
+        let (old, new) = self.sides(from, to)?;
+        let mut text = self.compare(old, new)?;
         if let Some(path) = markdown {
             review::write_file(path, &text)?;
             let _ = writeln!(text, "\nwrote {}", path.display());
         }
         Ok(text)
+    }
+
+    /// The two sides `diff` compares, each generated on its own thread: a generation takes
+    /// seconds, and they are independent.
+    pub fn sides(&self, from: &str, to: &str) -> Result<(Side, Side), XtaskError> {
+        let overlay = self.overlay()?;
+        let side = |label: &str| -> Result<Side, XtaskError> {
+            Ok(Corrected::new(&fetch(label)?, &overlay)?.side(label, None))
+        };
+        thread::scope(|scope| {
+            let old = scope.spawn(|| side(from));
+            let new = side(to)?;
+            let old = old
+                .join()
+                .unwrap_or_else(|panic| panic::resume_unwind(panic))?;
+            Ok((old, new))
+        })
+    }
+
+    /// The Markdown report of `old` replaced by `new`.
+    pub fn compare(&self, old: Side, new: Side) -> Result<String, XtaskError> {
+        Ok(Report::compare(old, new, review::crate_version(&self.root))?.markdown())
     }
 }
 

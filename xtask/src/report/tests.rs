@@ -1,7 +1,9 @@
 //! Real upstream history: the older published spec (63 operations, with the GoHighLevel ones)
 //! against the newest (`spec/upstream.json`, 72), in both directions, through `cargo xtask diff`.
 
-use crate::workspace::Workspace;
+use std::sync::OnceLock;
+
+use crate::{report::Side, workspace::Workspace};
 
 const OLDER: &str = "xtask/tests/fixtures/openapi.published-older-with-ghl.json";
 const NEWEST: &str = "spec/upstream.json";
@@ -66,11 +68,28 @@ const GHL: [&str; 9] = [
     "ManageGHLAppointment",
 ];
 
-fn report(from: &str, to: &str) -> String {
-    let workspace = Workspace::repository();
-    let path = |p: &str| workspace.root().join(p).to_string_lossy().into_owned();
-    workspace
-        .diff(&path(from), &path(to), None)
+/// Both documents, generated once for both tests: generating a side takes seconds.
+fn sides() -> &'static (Side, Side) {
+    static SIDES: OnceLock<(Side, Side)> = OnceLock::new();
+    SIDES.get_or_init(|| {
+        let workspace = Workspace::repository();
+        let path = |p: &str| workspace.root().join(p).to_string_lossy().into_owned();
+        workspace
+            .sides(&path(OLDER), &path(NEWEST))
+            .expect("both published documents generate")
+    })
+}
+
+/// `cargo xtask diff` from the older document to the newest, or back.
+fn report(older_first: bool) -> String {
+    let (older, newest) = sides().clone();
+    let (from, to) = if older_first {
+        (older, newest)
+    } else {
+        (newest, older)
+    };
+    Workspace::repository()
+        .compare(from, to)
         .expect("both published documents diff")
 }
 
@@ -83,7 +102,7 @@ fn assert_has(report: &str, expected: &str) {
 
 #[test]
 fn older_to_newest_names_every_real_change_and_the_verdict() {
-    let report = report(OLDER, NEWEST);
+    let report = report(true);
     // What users see is additive: the overlay keeps everything upstream removed or moved.
     assert_has(
         &report,
@@ -165,7 +184,7 @@ fn older_to_newest_names_every_real_change_and_the_verdict() {
 
 #[test]
 fn newest_to_older_is_the_mirror_image() {
-    let report = report(NEWEST, OLDER);
+    let report = report(false);
     assert_has(&report, "**Verdict: breaking.**");
     assert_has(&report, "## Operations: 0 added, 18 removed, 2 changed");
     for (id, route) in ADDED {

@@ -61,20 +61,30 @@ fn generate_is_deterministic() {
 
 #[test]
 fn check_fails_after_a_hand_edit_of_any_generated_file() {
-    for file in [OPENAPI, SNAPSHOT, MOCK_SNAPSHOT, CLI_SNAPSHOT] {
-        let (_dir, workspace) = scratch();
-        workspace.check().expect("fresh copy is current");
-        let mut text = workspace.read(file).expect("read");
-        text = text.replacen("ListAgents", "ListAgentz", 1);
-        workspace.write(file, text.as_bytes()).expect("write");
-        let error = workspace
-            .check()
-            .expect_err("hand edit detected")
-            .to_string();
-        assert!(error.contains(&format!("{file} is stale")), "{error}");
+    let generated = [OPENAPI, SNAPSHOT, MOCK_SNAPSHOT, CLI_SNAPSHOT];
+    let (_dir, workspace) = scratch();
+    workspace.check().expect("fresh copy is current");
+    // All four edited at once: one check renders them all and names every stale file.
+    for file in generated {
+        let text = workspace.read(file).expect("read");
+        let edited = text.replacen("ListAgents", "ListAgentz", 1);
+        workspace.write(file, edited.as_bytes()).expect("write");
+    }
+    let error = workspace
+        .check()
+        .expect_err("hand edits detected")
+        .to_string();
+    for file in generated {
+        let header = format!("{file} is stale:");
+        let diff: Vec<&str> = error
+            .lines()
+            .skip_while(|line| *line != header)
+            .skip(1)
+            .take_while(|line| line.starts_with("    "))
+            .collect();
         assert!(
-            error.contains("ListAgentz"),
-            "the diff shows the edit: {error}"
+            diff.iter().any(|line| line.contains("ListAgentz")),
+            "{file}: the diff under its header shows the edit:\n{error}"
         );
     }
 }
