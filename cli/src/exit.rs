@@ -89,13 +89,19 @@ pub fn sentence(error: &anyhow::Error) -> String {
 }
 
 /// Prints a clap error (or `--help`/`--version`, which clap reports as errors) and returns
-/// its exit code: 0 for help and version, 2 for usage errors.
+/// its exit code: 0 for help and version, the SDK's code for a value the SDK's own parser
+/// refused (6 for an invalid phone number, as when a hand-written command refuses it), 2 for
+/// any other usage error.
 pub fn clap_error(error: &clap::Error, io: &Io) -> Exit {
     use clap::error::ErrorKind as Kind;
     let text = error.render().to_string();
     let (writer, exit) = match error.kind() {
         Kind::DisplayHelp | Kind::DisplayVersion => (&io.stdout, Exit::Ok),
-        Kind::DisplayHelpOnMissingArgumentOrSubcommand => (&io.stderr, Exit::Usage),
+        Kind::ValueValidation => {
+            let refused = std::error::Error::source(error)
+                .and_then(|source| source.downcast_ref::<agni::Error>());
+            (&io.stderr, refused.map_or(Exit::Usage, Exit::of_agni))
+        }
         _ => (&io.stderr, Exit::Usage),
     };
     let _ = writer
