@@ -12,9 +12,9 @@
 use std::collections::HashMap;
 
 use heck::ToUpperCamelCase;
-use syn::{Attribute, Fields, GenericArgument, Item, PathArguments, Type, ext::IdentExt};
+use syn::{Attribute, Fields, Item, Type, ext::IdentExt};
 
-use crate::attrs::{has_doc, push_doc, types_module};
+use crate::attrs::{has_doc, push_doc, type_name, types_module, wrapped};
 
 /// Applies the pass to the generated `types` module of `file`.
 pub fn apply(file: &mut syn::File) {
@@ -82,17 +82,10 @@ fn document_inline_fields(item: &mut syn::ItemStruct, type_docs: &HashMap<String
 
 /// The last path segment of `ty`, looking through `Option<..>` and `Vec<..>`.
 fn innermost(ty: &Type) -> Option<String> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident == "Option" || last.ident == "Vec" {
-        if let PathArguments::AngleBracketed(args) = &last.arguments
-            && let Some(GenericArgument::Type(inner)) = args.args.first()
-        {
-            return innermost(inner);
-        }
-        return None;
+    match wrapped(ty, "Option").or_else(|| wrapped(ty, "Vec")) {
+        Some(inner) => innermost(inner),
+        None => type_name(ty),
     }
-    Some(last.ident.to_string())
 }
 
 fn document_builder(builder: &mut syn::ItemStruct) {

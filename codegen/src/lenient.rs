@@ -370,7 +370,8 @@ fn typify_const_default(path: &ExprPath) -> Option<(&'static str, String)> {
 /// `crate::Timestamp`, the type [`crate::model`] maps every date-time onto.
 fn is_timestamp(ty: &Type) -> bool {
     let Type::Path(p) = ty else { return false };
-    p.qself.is_none() && p.path.to_token_stream().to_string().replace(' ', "") == TIMESTAMP
+    p.qself.is_none()
+        && p.path.to_token_stream().to_string().replace(' ', "") == format!("crate::{TIMESTAMP}")
 }
 
 fn is_number(ty: &Type) -> bool {

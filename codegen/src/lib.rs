@@ -118,8 +118,9 @@ pub fn generate_httpmock(spec_yaml: &str) -> Result<String, Error> {
 pub const CLI_CRATE_PATH: &str = "agni";
 
 /// Generates the formatted `clap` commands of the `agni` command-line tool: progenitor's CLI
-/// generator with the same settings as [`generate`] (so it names the client's types and
-/// builders), adapted to `agni` by the [`cli`] pass. One `cli_{op}` command and `execute_{op}`
+/// generator with [`generate`]'s settings, except that the model types are named through
+/// [`CLI_CRATE_PATH`] (so it names the client's types and builders), adapted to `agni` by the
+/// [`cli`] pass. One `cli_{op}` command and `execute_{op}`
 /// runner per operation, a `CliCommand` enum listing them, and the `CliConfig` trait the
 /// hand-written CLI implements for output.
 pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {

@@ -18,8 +18,8 @@
 use progenitor::{GenerationSettings, TypeImpl};
 use schemars::schema::{ArrayValidation, InstanceType, Schema, SchemaObject, SingleOrVec};
 
-/// The path of the timestamp type, as the generated code (inside `agni`) names it.
-pub const TIMESTAMP: &str = "crate::Timestamp";
+/// The timestamp type's name; [`register`] names it through the crate the code compiles in.
+pub const TIMESTAMP: &str = "Timestamp";
 
 /// The extension naming a hand-written model type on a schema that would not select it alone.
 pub const MODEL_EXTENSION: &str = "x-agni-model";
@@ -30,7 +30,7 @@ pub fn register(settings: &mut GenerationSettings, krate: &str) {
     settings
         .with_conversion(
             timestamp_schema(),
-            format!("{krate}::Timestamp"),
+            format!("{krate}::{TIMESTAMP}"),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         )
         .with_conversion(

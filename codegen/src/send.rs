@@ -34,6 +34,7 @@ use syn::{
 
 use crate::{
     Error,
+    attrs::wrapped,
     operations::{ByRoute, Facts},
 };
 
@@ -380,23 +381,7 @@ fn success_type(output: &ReturnType) -> Option<syn::Type> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
-    let syn::Type::Path(result) = ty.as_ref() else {
-        return None;
-    };
-    let syn::PathArguments::AngleBracketed(args) = &result.path.segments.last()?.arguments else {
-        return None;
-    };
-    let syn::GenericArgument::Type(syn::Type::Path(response)) = args.args.first()? else {
-        return None;
-    };
-    let syn::PathArguments::AngleBracketed(inner) = &response.path.segments.last()?.arguments
-    else {
-        return None;
-    };
-    match inner.args.first()? {
-        syn::GenericArgument::Type(ty) => Some(ty.clone()),
-        _ => None,
-    }
+    wrapped(wrapped(ty, "Result")?, "ResponseValue").cloned()
 }
 
 /// progenitor documents each `send` as "Sends a `GET` request to `/path/{id}`".
