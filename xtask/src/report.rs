@@ -19,7 +19,6 @@ use crate::{
 const LIST_LIMIT: usize = 15;
 
 /// One side of a comparison: an upstream document and what the overlay and codegen make of it.
-#[derive(Clone)]
 pub struct Side {
     /// Where it came from (a path or URL), for the report's title.
     pub label: String,
@@ -50,7 +49,7 @@ pub struct Report {
 
 impl Report {
     /// Compares two sides; `version` is the crate's current version, for the release it implies.
-    pub fn compare(old: Side, new: Side, version: Option<String>) -> Result<Self, SpecError> {
+    pub fn compare(old: &Side, new: &Side, version: Option<String>) -> Result<Self, SpecError> {
         let sdk = SpecDiff::between(&old.corrected, &new.corrected)?;
         let raw = SpecDiff::between(&old.upstream, &new.upstream)?;
         let seen: BTreeSet<&Change> = sdk.changes.iter().collect();
@@ -68,12 +67,12 @@ impl Report {
             (_, Err(why)) => Err(format!("the new side does not generate: {why}")),
         };
         Ok(Self {
-            from: old.label,
-            to: new.label,
+            from: old.label.clone(),
+            to: new.label.clone(),
             sdk,
             absorbed,
-            unmatched_old: old.unmatched,
-            unmatched_new: new.unmatched,
+            unmatched_old: old.unmatched.clone(),
+            unmatched_new: new.unmatched.clone(),
             rust,
             version,
         })

@@ -245,7 +245,7 @@ impl Workspace {
         };
         let new_side = new.side(from, Some(client));
         let old_side = old.side(UPSTREAM, None);
-        let report = Report::compare(old_side, new_side, version)?;
+        let report = Report::compare(&old_side, &new_side, version)?;
         let text = report.markdown();
         self.write(UPSTREAM, &bytes)?;
         let rendered = match rendered {
@@ -283,7 +283,7 @@ impl Workspace {
         markdown: Option<&Path>,
     ) -> Result<String, XtaskError> {
         let (old, new) = self.sides(from, to)?;
-        let mut text = self.compare(old, new)?;
+        let mut text = self.compare(&old, &new)?;
         if let Some(path) = markdown {
             review::write_file(path, &text)?;
             let _ = writeln!(text, "\nwrote {}", path.display());
@@ -309,7 +309,7 @@ impl Workspace {
     }
 
     /// The Markdown report of `old` replaced by `new`.
-    pub fn compare(&self, old: Side, new: Side) -> Result<String, XtaskError> {
+    pub fn compare(&self, old: &Side, new: &Side) -> Result<String, XtaskError> {
         Ok(Report::compare(old, new, review::crate_version(&self.root))?.markdown())
     }
 }
