@@ -5,7 +5,10 @@ use heck::{ToLowerCamelCase, ToSnakeCase};
 use serde_json::{Map, Value, json};
 
 use super::{SENTINEL, entries::*};
-use crate::wire::{Operation, Spec};
+use crate::{
+    support::e164_example,
+    wire::{Operation, Spec},
+};
 
 /// `/a/{x}/` and `/a/{y}` are the same route: no trailing slash, parameters unnamed.
 pub(super) fn route(path: &str) -> String {
@@ -164,9 +167,8 @@ pub(super) fn value(spec: &Spec, field: &Field, schema: Option<&Value>, variant:
                     Variant::Camel => json!("2026-06-11 10:57:40.229069 +0000 UTC"),
                     Variant::Snake => json!("2026-06-11T10:57:40.229069Z"),
                 }
-            } else if schema.is_some_and(|s| s["x-agni-model"] == "E164") {
-                // `agni::E164` refuses anything that is not a number of its country.
-                json!("+14155550100")
+            } else if let Some(number) = schema.and_then(e164_example) {
+                number
             } else if matches!(spec_type, "integer" | "number") {
                 // Documented as text, typed as a number: protojson's quoted numbers.
                 json!("7")

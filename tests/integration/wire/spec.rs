@@ -2,6 +2,7 @@
 //! and the success response the mock answers with.
 
 use super::*;
+use crate::support::e164_example;
 
 /// The credential a request must carry.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -243,11 +244,12 @@ impl Spec {
         {
             return self.example(first, name);
         }
+        if let Some(number) = e164_example(schema) {
+            return number;
+        }
         let properties = schema.get("properties").and_then(Value::as_object);
         match (schema.get("type").and_then(Value::as_str), properties) {
             (Some("string"), _) if schema["format"] == "date-time" => json!("2026-11-01T10:00:00Z"),
-            // `agni::E164` refuses anything that is not a number of its country.
-            (Some("string"), _) if schema["x-agni-model"] == "E164" => json!("+14155550100"),
             (Some("string"), _) => json!(format!("{name}-value")),
             (Some("integer"), _) => json!(7),
             // A fraction, so that an f64 round trip is exact and cannot pass for an integer.
