@@ -10,9 +10,10 @@ use crate::Error;
 /// Parsing accepts the usual separators (spaces, `-`, `.`, `(`, `)`) and removes them; it does
 /// not guess a country for numbers without `+`. Beyond the E.164 shape (7 to 15 digits, no
 /// leading `0`), the number must be valid for its country by libphonenumber's metadata (the
-/// `phonenumber` crate): a known country code, a possible length, a number range in use. The
-/// generated builders take it anywhere they take a phone-number string, since it converts into
-/// `String`.
+/// `phonenumber` crate): a known country code, a possible length, a number range in use. Every
+/// phone-number field of a request body is an `E164`, so a request cannot hold an invalid
+/// number; path and query parameters that take a number as a string accept it too, since it
+/// converts into `String`.
 ///
 /// ```
 /// use agni::E164;
